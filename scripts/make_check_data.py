@@ -1,0 +1,48 @@
+"""Write nst_utils/check_data.json: the checks' cases and the reference implementation's outputs.
+
+Run ``python scripts/make_check_data.py``; tests/test_checks.py fails if the file is stale. The
+first case of each function is the original assignment's test.
+"""
+import json
+from pathlib import Path
+
+from nst_utils import checks, costs
+
+PAIR_CASES = [
+    {"label": "the assignment's test", "shape": [1, 4, 4, 3], "graph_seed": 1, "seeds": [3, 9]},
+    {"label": "a wide volume", "shape": [1, 3, 5, 6], "graph_seed": 2, "seeds": [5, 11]},
+    {"label": "a tall volume", "shape": [1, 6, 2, 8], "graph_seed": 3, "seeds": [13, 17]},
+]
+CASES = {
+    "unroll_volume": [
+        {"label": "the assignment's volume", "shape": [1, 4, 4, 3], "graph_seed": 1, "seeds": [3]},
+        {"label": "n_H != n_W", "shape": [1, 2, 3, 4], "graph_seed": 2, "seeds": [5]},
+        {"label": "many channels", "shape": [1, 3, 2, 7], "graph_seed": 3, "seeds": [7]},
+    ],
+    "compute_content_cost": PAIR_CASES,
+    "gram_matrix": [
+        {"label": "the assignment's test", "shape": [3, 2], "graph_seed": 1, "seeds": [3]},
+        {"label": "more positions than channels", "shape": [4, 7], "graph_seed": 2, "seeds": [5]},
+        {"label": "more channels than positions", "shape": [6, 3], "graph_seed": 3, "seeds": [7]},
+    ],
+    "compute_layer_style_cost": PAIR_CASES,
+    "total_cost": [
+        {"label": "the assignment's test", "np_seed": 3},
+        {"label": "alpha=1, beta=100", "np_seed": 5, "kwargs": {"alpha": 1, "beta": 100}},
+        {"label": "alpha=7, beta=0.5", "np_seed": 7, "kwargs": {"alpha": 7, "beta": 0.5}},
+    ],
+}
+
+
+def build():
+    data = {}
+    for name, cases in CASES.items():
+        reference = getattr(costs, name)
+        data[name] = [dict(case, expected=checks.evaluate(reference, name, case).tolist()) for case in cases]
+    return data
+
+
+if __name__ == "__main__":
+    path = Path(checks.__file__).with_name("check_data.json")
+    path.write_text(json.dumps(build(), indent=1) + "\n")
+    print(f"wrote {path}")

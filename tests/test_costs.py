@@ -1,0 +1,91 @@
+"""The graph code against the original assignment's expected outputs and independent numpy."""
+import numpy as np
+import pytest
+
+import nst_utils as nst
+from nst_utils import tf
+
+ASSIGNMENT_GRAM = [[6.42230511, -4.42912197, -2.09668207],
+                   [-4.42912197, 19.46583748, 19.56387138],
+                   [-2.09668207, 19.56387138, 20.6864624]]
+
+
+def assignment_activations(sess, shape=(1, 4, 4, 3)):
+    """The assignment's test draws: graph seed 1, op seeds 3 and 9, evaluated in one run."""
+    tf.compat.v1.set_random_seed(1)
+    a = tf.random.normal(shape, mean=1, stddev=4, seed=3)
+    b = tf.random.normal(shape, mean=1, stddev=4, seed=9)
+    return a, b
+
+
+def test_content_cost_assignment_value(sess):
+    a_C, a_G = assignment_activations(sess)
+    assert sess.run(nst.compute_content_cost(a_C, a_G)) == pytest.approx(6.76559, abs=1e-5)
+
+
+def test_layer_style_cost_assignment_value(sess):
+    a_S, a_G = assignment_activations(sess)
+    assert sess.run(nst.compute_layer_style_cost(a_S, a_G)) == pytest.approx(9.19028, abs=1e-5)
+
+
+def test_gram_matrix_assignment_value(sess):
+    tf.compat.v1.set_random_seed(1)
+    A = tf.random.normal([3, 2], mean=1, stddev=4, seed=3)
+    np.testing.assert_allclose(sess.run(nst.gram_matrix(A)), ASSIGNMENT_GRAM, rtol=1e-6)
+
+
+def test_total_cost_assignment_value():
+    np.random.seed(3)
+    J_content, J_style = np.random.randn(), np.random.randn()
+    assert nst.total_cost(J_content, J_style) == pytest.approx(35.34667875478276, rel=1e-12)
+    assert nst.total_cost(1.0, 2.0, alpha=3, beta=5) == 13.0
+
+
+def test_costs_match_numpy_on_other_shapes(sess):
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(1, 5, 7, 6)).astype(np.float32)
+    b = rng.normal(size=(1, 5, 7, 6)).astype(np.float32)
+    n_H, n_W, n_C = 5, 7, 6
+    unrolled = sess.run(nst.unroll_volume(tf.constant(a)))
+    assert unrolled.shape == (n_C, n_H * n_W)
+    np.testing.assert_array_equal(unrolled[2], a[0, :, :, 2].ravel())  # row c is channel c
+    content = sess.run(nst.compute_content_cost(tf.constant(a), tf.constant(b)))
+    assert content == pytest.approx(((a - b) ** 2).sum() / (4 * n_H * n_W * n_C), rel=1e-5)
+    gram = lambda x: x[0].reshape(-1, n_C).T @ x[0].reshape(-1, n_C).T.T  # noqa: E731
+    style = sess.run(nst.compute_layer_style_cost(tf.constant(a), tf.constant(b)))
+    want = ((gram(a) - gram(b)) ** 2).sum() / (4 * n_C**2 * (n_H * n_W) ** 2)
+    assert style == pytest.approx(want, rel=1e-5)
+    assert sess.run(nst.compute_content_cost(tf.constant(a), tf.constant(a))) == 0
+
+
+def test_style_cost_is_weighted_sum_of_layers(sess):
+    rng = np.random.default_rng(1)
+    style = rng.normal(size=(1, 4, 4, 3)).astype(np.float32)
+    generated = rng.normal(size=(1, 4, 4, 3)).astype(np.float32)
+    x = tf.compat.v1.Variable(style)
+    model = {"l1": tf.nn.relu(x), "l2": tf.square(x)}  # two "layers" that follow the input
+    sess.run(x.initializer)
+    J = nst.compute_style_cost(model, [("l1", 0.25), ("l2", 0.75)], sess=sess)
+    x.load(generated, sess)
+    per_layer = [sess.run(nst.compute_layer_style_cost(tf.constant(f(style)), tf.constant(f(generated))))
+                 for f in (lambda v: np.maximum(v, 0), np.square)]
+    assert sess.run(J) == pytest.approx(0.25 * per_layer[0] + 0.75 * per_layer[1], rel=1e-5)
+    assert per_layer[0] > 0 and per_layer[1] > 0
+
+
+def test_style_cost_needs_a_session():
+    with tf.Graph().as_default():
+        with pytest.raises(RuntimeError, match="InteractiveSession"):
+            nst.compute_style_cost({"conv1_1": tf.zeros([1, 2, 2, 1])}, [("conv1_1", 1.0)])
+
+
+def test_total_variation_cost(sess):
+    image = np.zeros((1, 3, 4, 3), np.float32)
+    assert sess.run(nst.total_variation_cost(tf.constant(image))) == 0
+    image[0, 1, 1, 0] = 2.0  # one bright pixel: 4 neighbour differences of 2
+    assert sess.run(nst.total_variation_cost(tf.constant(image))) == pytest.approx(4 * 4 / 12)
+
+
+def test_default_layers_are_the_assignments():
+    assert nst.STYLE_LAYERS == [(f"conv{b}_1", 0.2) for b in range(1, 6)]
+    assert nst.CONTENT_LAYER == "conv4_2"

