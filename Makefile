@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench lab images release clean
+.PHONY: install demo test test-fast bench lab images release notebooks clean
 
 $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m nst_utils.demo
 
-## The whole suite: unit tests, then nbval over the source notebooks.
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --ignore=notebooks/assignments
+
+## The whole suite: unit tests, learner copies, and nbval over every source notebook.
 test: $(STAMP)
-	$(PY) -m pytest tests notebooks
+	$(PY) -m pytest $(NBVAL) tests notebooks
 
 ## The fast subset for the development loop (no notebooks, no end-to-end run).
 test-fast: $(STAMP)
@@ -32,6 +34,15 @@ bench: $(STAMP)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
+
+## Learner copies (notebooks/assignments/) from the source notebooks; run after editing a source.
+release: $(STAMP)
+	$(PY) scripts/release.py
+
+## Re-run every source notebook in place (stored outputs), then regenerate the learner copies.
+notebooks: $(STAMP)
+	cd notebooks && for nb in [0-9][0-9]_*.ipynb; do ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace $$nb || exit 1; done
+	$(PY) scripts/release.py
 
 ## Regenerate the bundled images and lesson figures.
 images: $(STAMP)

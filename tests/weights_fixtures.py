@@ -13,7 +13,7 @@ def random_layers(blocks, channels=4, seed=0):
     layers, c_in = [], 3
     for b, n in enumerate(blocks, start=1):
         for j in range(1, n + 1):
-            kernel = rng.normal(0, 0.3, (3, 3, c_in, channels)).astype(np.float32)
+            kernel = rng.normal(0, np.sqrt(2 / (9 * c_in)), (3, 3, c_in, channels)).astype(np.float32)  # He
             bias = rng.normal(0, 0.1, channels).astype(np.float32)
             layers.append((f"conv{b}_{j}", kernel, bias))
             c_in = channels

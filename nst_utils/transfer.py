@@ -1,0 +1,376 @@
+"""Style transfer beyond the assignment's recipe: L-BFGS, total variation, colour preservation,
+several styles, style scale, coarse-to-fine high resolution, progress, snapshots and Ctrl-C.
+
+Used by the ``nst`` command and notebook 06. Images are RGB uint8 ``(H, W, 3)`` outside this module.
+The style cost compares Gram matrices divided by their number of positions, so that a style image
+of another size (``style_scale``) can be compared with the generated image; for equal sizes this is
+exactly the assignment's ``compute_layer_style_cost``.
+"""
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from . import colors
+from ._tf import tf
+from .costs import CONTENT_LAYER, STYLE_LAYERS, compute_content_cost, gram_matrix, total_variation_cost
+from .costs import unroll_volume
+from .errors import NSTError
+from .images import check_image_size, estimate_peak_memory, save_image, total_memory_bytes
+from .vgg import load_vgg_model, read_network
+
+#: Coarse-to-fine: halve the size while the longest side exceeds this.
+COARSEST_SIDE = 700
+#: Building and optimising a level's graph before its first pass (measured: 4 to 7 s on 2 cores).
+SETUP_SECONDS = 6.0
+
+
+@dataclass
+class Settings:
+    """Everything a run needs besides the images; defaults are the assignment's recipe."""
+
+    width: int = 400
+    height: int = 300
+    iterations: int = 200  # forward+backward passes at the coarsest level
+    optimizer: str = "adam"  # or "lbfgs"
+    learning_rate: float = 2.0  # Adam only
+    content_weight: float = 10.0  # alpha
+    style_weight: float = 40.0  # beta
+    tv_weight: float = 0.0
+    style_blend_weights: list = None  # one weight per style image (normalised to sum 1)
+    style_scale: float = 1.0  # style image's longest side relative to the output's
+    preserve_colors: str = None  # None, "luminance" or "histogram"
+    init: str = "noise"  # "noise", "content" or an image file
+    noise_ratio: float = 0.6
+    seed: int = 0
+    content_layer: str = CONTENT_LAYER
+    style_layers: list = field(default_factory=lambda: list(STYLE_LAYERS))
+    pooling: str = "avg"
+    levels: int = None  # coarse-to-fine levels; None: as many as needed to start at <= COARSEST_SIDE
+    save_every: int = 0  # keep (and save, with save_dir) an image every N iterations
+    save_dir: Path = None
+    model: str = None  # weight file; None: the usual search (see vgg.find_weights)
+    progress: bool = True
+
+
+def plan_levels(settings):
+    """``[(width, height, iterations), ...]``, coarsest first: each level doubles the size and gets a
+    quarter of the previous level's iterations (at least 10), since it starts from a good image."""
+    w, h = settings.width, settings.height
+    sizes = [(w, h)]
+    count = settings.levels
+    while (count is None and max(sizes[0]) > COARSEST_SIDE) or (count is not None and len(sizes) < count):
+        w, h = sizes[0]
+        if min(w, h) < 64:
+            break
+        sizes.insert(0, (max(1, round(w / 2)), max(1, round(h / 2))))
+    iterations = [settings.iterations]
+    for _ in sizes[1:]:
+        iterations.append(max(10, iterations[-1] // 4))
+    return [(w, h, n) for (w, h), n in zip(sizes, iterations)]
+
+
+def matmul_gflops(n=1024, repeats=3):
+    """This machine's float32 matmul rate, measured in about a second."""
+    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+        a = tf.Variable(tf.random.normal([n, n], seed=1))
+        product = tf.reduce_sum(tf.matmul(a, a))
+        sess.run(a.initializer)
+        sess.run(product)
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            sess.run(product)
+            best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
+def gflop_per_iteration(network, width, height, layers):
+    """Convolution GFLOP of one forward + input-gradient pass up to the deepest of ``layers``."""
+    deepest, total, h, w, block = max(layers), 0, height, width, 1
+    for name, kernel, _ in network.layers:
+        if name > deepest:
+            break
+        if int(name[4]) != block:
+            block, h, w = int(name[4]), -(-h // 2), -(-w // 2)
+        total += 2 * h * w * int(np.prod(kernel.shape))
+    return 2 * total / 1e9
+
+
+def estimate(settings, efficiency=0.85):
+    """``(seconds, peak bytes)`` estimated for a run, from this machine's measured matmul rate."""
+    network = read_network(settings.model)
+    layers = [settings.content_layer] + [name for name, _ in settings.style_layers]
+    rate = efficiency * matmul_gflops()
+    seconds = sum(SETUP_SECONDS + n * gflop_per_iteration(network, w, h, layers) / rate
+                  for w, h, n in plan_levels(settings))
+    return seconds, estimate_peak_memory(settings.width, settings.height)
+
+
+def check_settings(settings, n_styles=1):
+    """Raise NSTError for values a run cannot use (before anything is computed or written)."""
+    check_image_size(settings.width, settings.height)
+    need, have = estimate_peak_memory(settings.width, settings.height), total_memory_bytes()
+    if need > 0.9 * have:
+        raise NSTError(f"{settings.width}x{settings.height} needs about {need / 2**30:.1f} GiB of the "
+                       f"{have / 2**30:.1f} GiB here: choose a smaller size")
+    positive = {"iterations": settings.iterations, "style_scale": settings.style_scale}
+    if settings.optimizer == "adam":
+        positive["learning_rate"] = settings.learning_rate
+    for name, value in positive.items():
+        if not value > 0:
+            raise NSTError(f"{name.replace('_', '-')} {value}: must be greater than 0")
+    for name in ("content_weight", "style_weight", "tv_weight", "save_every"):
+        if getattr(settings, name) < 0:
+            raise NSTError(f"{name.replace('_', '-')} {getattr(settings, name)}: must not be negative")
+    if settings.optimizer not in ("adam", "lbfgs"):
+        raise NSTError(f"optimizer {settings.optimizer!r}: use 'adam' or 'lbfgs'")
+    if settings.preserve_colors not in (None, "luminance", "histogram"):
+        raise NSTError(f"preserve-colors {settings.preserve_colors!r}: use 'luminance' or 'histogram'")
+    if not 0 <= settings.noise_ratio <= 1:
+        raise NSTError(f"noise ratio {settings.noise_ratio}: must be between 0 and 1")
+    weights = settings.style_blend_weights
+    if weights is not None:
+        if len(weights) != n_styles:
+            raise NSTError(f"{len(weights)} style blend weights for {n_styles} style images: give one per style")
+        if min(weights) < 0 or sum(weights) <= 0:
+            raise NSTError(f"style blend weights {weights}: must be non-negative and not all 0")
+
+
+def resize(image, width, height):
+    """RGB uint8 image resized to ``width`` x ``height`` (Lanczos)."""
+    if image.shape[:2] == (height, width):
+        return image
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS))
+
+
+def scaled_style(style, width, height, scale):
+    """The style image resized so its longest side is ``scale`` times the output's (aspect kept)."""
+    target = scale * max(width, height)
+    factor = target / max(style.shape[:2])
+    w, h = max(16, round(style.shape[1] * factor)), max(16, round(style.shape[0] * factor))
+    check_image_size(w, h)
+    return resize(style, w, h)
+
+
+def style_grams(network_path, style, layers, pooling="avg"):
+    """``{layer: G / (n_H n_W)}`` of an RGB style image at its own size, from a private graph."""
+    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+        model = load_vgg_model(network_path, height=style.shape[0], width=style.shape[1], pooling=pooling,
+                               verbose=False)
+        from .images import reshape_and_normalize_image
+
+        model["input"].load(reshape_and_normalize_image(style), sess)
+        grams = {}
+        for layer, _ in layers:
+            _, n_H, n_W, _ = model[layer].get_shape().as_list()
+            grams[layer] = sess.run(gram_matrix(unroll_volume(model[layer]))) / (n_H * n_W)
+        return grams
+
+
+def style_cost_from_grams(model, grams_per_style, blend, layers):
+    """Blend-weighted, layer-weighted style cost of ``model['input']`` against stored Gram matrices:
+    ``1/(4 n_C²) * sum((G_S/(n_H n_W)_S - G_G/(n_H n_W))²)`` per layer."""
+    J_style = 0.0
+    for layer, coeff in layers:
+        out = model[layer]
+        _, n_H, n_W, n_C = out.get_shape().as_list()
+        GG = gram_matrix(unroll_volume(out)) / float(n_H * n_W)
+        for grams, b in zip(grams_per_style, blend):
+            J_style += b * coeff * tf.reduce_sum(tf.square(tf.constant(grams[layer]) - GG)) / (4.0 * n_C**2)
+    return J_style
+
+
+class Monitor:
+    """Costs history, progress bar (ETA, costs), snapshots every N iterations, best image so far."""
+
+    def __init__(self, total_iterations, settings, final_size, to_rgb):
+        self.settings, self.final_size, self.to_rgb = settings, final_size, to_rgb
+        self.history = {"iteration": [], "total": [], "content": [], "style": [], "tv": [], "seconds": [],
+                        "level": [], "snapshots": []}
+        self.best_cost, self.best_image = float("inf"), None
+        self.bar = tqdm(total=total_iterations, disable=not settings.progress, file=sys.stderr,
+                        unit="it", dynamic_ncols=True, desc="style transfer")
+        self.start = time.perf_counter()
+        self.level = 0
+
+    def record(self, image, total, content, style, tv):
+        """Log one forward+backward pass of ``image`` (network input) and its costs."""
+        i = len(self.history["total"])
+        for key, value in (("total", total), ("content", content), ("style", style), ("tv", tv)):
+            self.history[key].append(float(value))
+        self.history["iteration"].append(i)
+        self.history["level"].append(self.level)
+        self.history["seconds"].append(time.perf_counter() - self.start)
+        if total < self.best_cost:
+            self.best_cost, self.best_image = float(total), image
+        every = self.settings.save_every
+        if every and i % every == 0:
+            self.snapshot(i, image)
+        self.bar.set_postfix_str(f"cost {total:.3g} (content {content:.3g}, style {style:.3g})", refresh=False)
+        self.bar.update()
+
+    def snapshot(self, i, image):
+        rgb = self.to_rgb(image)
+        self.history["snapshots"].append((i, rgb))
+        if self.settings.save_dir is not None:
+            save_image(Path(self.settings.save_dir) / f"{i:04d}.png", rgb)
+
+    def best_rgb(self):
+        """The lowest-cost image seen, as RGB at the final size."""
+        return resize(self.to_rgb(self.best_image), *self.final_size)
+
+    def close(self):
+        self.bar.close()
+
+
+def run_adam(sess, model, costs, start, iterations, learning_rate, monitor):
+    """Adam on the pixels; every pass's costs go to ``monitor`` with the image they belong to."""
+    x = model["input"]
+    step = tf.compat.v1.train.AdamOptimizer(learning_rate).minimize(costs["total"], var_list=[x])
+    sess.run(tf.compat.v1.variables_initializer([v for v in tf.compat.v1.global_variables() if v is not x]))
+    x.load(start, sess)
+    fetches = [step, costs["total"], costs["content"], costs["style"], costs["tv"]]
+    for _ in range(iterations):
+        image = sess.run(x)
+        _, total, content, style, tv = sess.run(fetches)
+        monitor.record(image, total, content, style, tv)
+    final = sess.run(x)
+    return final
+
+
+def run_lbfgs(sess, model, costs, start, iterations, monitor, network):
+    """scipy's L-BFGS-B on the pixels (kept within the valid pixel range); cost and gradient in one
+    ``sess.run`` per pass."""
+    from scipy.optimize import minimize
+
+    x = model["input"]
+    grad = tf.gradients(costs["total"], x)[0]
+    fetches = [costs["total"], grad, costs["content"], costs["style"], costs["tv"]]
+    shape = start.shape
+    low = network.preprocess(np.zeros(shape[1:]))
+    high = network.preprocess(np.full(shape[1:], 255.0))
+    bounds = list(zip(np.minimum(low, high).ravel(), np.maximum(low, high).ravel()))
+
+    done = []
+
+    def f(flat):
+        if len(done) == iterations:  # scipy may ask for a few passes more than maxfun
+            raise _BudgetSpent
+        image = flat.reshape(shape).astype(np.float32)
+        x.load(image, sess)
+        total, g, content, style, tv = sess.run(fetches)
+        monitor.record(image, total, content, style, tv)
+        done.append(float(total))
+        return float(total), g.astype(np.float64).ravel()
+
+    try:
+        minimize(f, np.clip(start, np.minimum(low, high), np.maximum(low, high)).astype(np.float64).ravel(),
+                 jac=True, method="L-BFGS-B", bounds=bounds,
+                 options={"maxfun": iterations, "maxiter": iterations, "ftol": 0, "gtol": 0})
+    except _BudgetSpent:
+        pass
+    return monitor.best_image  # L-BFGS's line search may end on a worse point than its best
+
+
+class _BudgetSpent(Exception):
+    """Raised inside the L-BFGS objective once the pass budget is used up."""
+
+
+def transfer(content, styles, settings=None):
+    """Stylise RGB ``content`` with one or more RGB ``styles``; returns ``(RGB image, history)``.
+
+    ``history`` has per-pass ``'total'``, ``'content'``, ``'style'``, ``'tv'``, ``'seconds'``, ``'level'``
+    and ``'snapshots'`` ``[(iteration, RGB)]``, plus ``'interrupted'``. Ctrl-C stops the run and returns
+    the best image so far (at the final size).
+    """
+    settings = settings or Settings()
+    styles = list(styles)
+    check_settings(settings, len(styles))
+    network = read_network(settings.model)
+    blend = np.asarray(settings.style_blend_weights or [1.0] * len(styles), np.float64)
+    blend = blend / blend.sum()
+    levels = plan_levels(settings)
+    final_size = (settings.width, settings.height)
+    content_full = resize(content, *final_size)
+    if settings.preserve_colors == "histogram":
+        styles = [colors.match_color_histogram(s, content_full) for s in styles]
+    elif settings.preserve_colors == "luminance":
+        styles = [colors.luminance(s, like=content_full) for s in styles]
+        content_full = colors.luminance(content_full)
+    init = settings.init
+    rng = np.random.default_rng(settings.seed)
+    monitor = Monitor(sum(n for _, _, n in levels), settings, final_size, network.deprocess)
+    image = None
+    interrupted = False
+    try:
+        for level, (w, h, n) in enumerate(levels):
+            monitor.level = level
+            content_rgb = resize(content_full, w, h)
+            content_input = network.preprocess(content_rgb)
+            grams = [style_grams(settings.model, scaled_style(s, w, h, settings.style_scale),
+                                 settings.style_layers, settings.pooling) for s in styles]
+            if image is not None:  # refine the previous level's result, upsampled
+                start = network.preprocess(resize(network.deprocess(image), w, h))
+            elif isinstance(init, np.ndarray):
+                start = network.preprocess(resize(init, w, h))
+            elif init == "content":
+                start = content_input
+            else:
+                noise = rng.uniform(-20, 20, content_input.shape).astype(np.float32)
+                start = settings.noise_ratio * noise + (1 - settings.noise_ratio) * content_input
+            with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+                tf.compat.v1.set_random_seed(settings.seed)
+                model = load_vgg_model(settings.model, height=h, width=w, pooling=settings.pooling, verbose=False)
+                model["input"].load(content_input, sess)
+                out = model[settings.content_layer]
+                J_content = compute_content_cost(tf.constant(sess.run(out)), out)
+                J_style = style_cost_from_grams(model, grams, blend, settings.style_layers)
+                J_tv = total_variation_cost(model["input"])
+                J = settings.content_weight * J_content + settings.style_weight * J_style
+                if settings.tv_weight:
+                    J += settings.tv_weight * J_tv
+                costs = {"total": J, "content": J_content, "style": J_style, "tv": J_tv}
+                if settings.optimizer == "lbfgs":
+                    image = run_lbfgs(sess, model, costs, start, n, monitor, network)
+                else:
+                    image = run_adam(sess, model, costs, start, n, settings.learning_rate, monitor)
+            monitor.best_cost, monitor.best_image = float("inf"), image  # a finer level starts afresh
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        monitor.close()
+    if interrupted:
+        result = monitor.best_rgb() if monitor.best_image is not None else content_full
+    else:
+        result = network.deprocess(image)
+        if settings.save_every:
+            monitor.snapshot(len(monitor.history["total"]), image)
+    if settings.preserve_colors == "luminance":
+        result = colors.combine_luminance(result, resize(content, *final_size))
+    history = monitor.history
+    history["interrupted"] = interrupted
+    return result, history
+
+
+def write_gif(path, history, size, seconds_per_frame=0.25):
+    """An animated GIF of the snapshots (all resized to ``size``), written atomically."""
+    import imageio.v2 as imageio
+
+    frames = [resize(rgb, *size) for _, rgb in history["snapshots"]]
+    if not frames:
+        raise NSTError(f"{path}: no snapshots to animate; use --save-every N")
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        imageio.mimsave(tmp, frames, format="GIF", duration=seconds_per_frame, loop=0)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise NSTError(f"{path}: cannot write the GIF ({exc.strerror or exc})") from None
+    return path
+

@@ -1,0 +1,133 @@
+"""The ``nst`` command: a real run on a tiny synthetic network, and bad input (one line, no file)."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nst_utils import cli, transfer
+from weights_fixtures import VGG19_BLOCKS, random_layers, write_matconvnet
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "img" / "content" / "rocket.jpg"
+STYLE = ROOT / "img" / "style" / "ink_waves.jpg"
+STYLE2 = ROOT / "img" / "style" / "mosaic.jpg"
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("weights") / "tiny-vgg19.mat"
+    write_matconvnet(path, random_layers(VGG19_BLOCKS, channels=8, seed=3), (123.68, 116.779, 103.939))
+    return path
+
+
+def run(argv, capsys):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_full_run_with_every_option(tiny_model, tmp_path, capsys):
+    out_file = tmp_path / "out" / "art.jpg"
+    code, out, err = run([CONTENT, STYLE, STYLE2, "-o", out_file, "--width", 64, "--iterations", 10,
+                          "--optimizer", "lbfgs", "--content-weight", 5, "--style-weight", 100, "--tv-weight", 1,
+                          "--style-blend-weights", 3, 1, "--style-scale", 0.5, "--preserve-colors", "histogram",
+                          "--init", "content", "--seed", 4, "--save-every", 4, "--gif", tmp_path / "run.gif",
+                          "--model", tiny_model, "--quiet"], capsys)
+    assert code == 0, err
+    assert out.strip() == str(out_file)
+    assert Image.open(out_file).size == (64, 48)  # height from the photo's 4:3 aspect
+    assert sorted(p.name for p in (tmp_path / "out" / "art_steps").iterdir()) == \
+        ["0000.png", "0004.png", "0008.png", "0010.png"]
+    assert Image.open(tmp_path / "run.gif").n_frames == 4
+    assert "64x48 (10 it) with L-BFGS" in err and "estimated" in err
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["missing.jpg", STYLE], "missing.jpg: no such file"),
+    ([CONTENT, ROOT / "README.md"], "README.md: not an image"),
+    ([CONTENT, STYLE, "--style-blend-weights", "1", "2"], "2 style blend weights for 1 style images"),
+    ([CONTENT, STYLE, "--width", "100000", "--height", "100000"], "needs about"),
+    ([CONTENT, STYLE, "--init", "nowhere.png"], "nowhere.png: no such file"),
+    ([CONTENT, STYLE, "--model", "nowhere.mat"], "nowhere.mat: no such weight file"),
+    ([CONTENT, STYLE, "--gif", "anim.mp4"], "anim.mp4: the --gif file name must end with .gif"),
+    ([CONTENT, STYLE, "--style-scale", "0"], "style-scale 0"),
+])
+def test_bad_values_one_line_no_output(argv, match, tmp_path, capsys):
+    code, _, err = run(argv + ["-o", tmp_path / "out.png"], capsys)
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("nst: error:") and match in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv, match", [
+    ([CONTENT, STYLE, "--width", "0"], "--width: '0' is not a whole number greater than 0"),
+    ([CONTENT, STYLE, "--height", "-3"], "--height: '-3' is not a whole number greater than 0"),
+    ([CONTENT, STYLE, "--optimizer", "sgd"], "invalid choice: 'sgd'"),
+    ([CONTENT, STYLE, "--preserve-colors", "sepia"], "invalid choice: 'sepia'"),
+    ([CONTENT, STYLE, "--iterations", "many"], "--iterations: 'many'"),
+    ([CONTENT], "required: STYLE"),
+])
+def test_bad_options_one_line_no_output(argv, match, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([str(a) for a in argv + ["-o", tmp_path / "out.png"]])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert err.count("\n") == 1 and err.startswith("nst: error:") and match in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_folder(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run([CONTENT, STYLE, "-o", blocker / "out.png"], capsys)
+    assert code == 1 and "is a file, not a folder" in err and err.count("\n") == 1
+    code, _, err = run([CONTENT, STYLE, "-o", tmp_path / "out.txt"], capsys)
+    assert code == 1 and "end the output name with .png or .jpg" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_ctrl_c_saves_best_image_so_far(tiny_model, tmp_path, capsys, monkeypatch):
+    calls = []
+    record = transfer.Monitor.record
+
+    def interrupting(self, *args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        record(self, *args)
+
+    monkeypatch.setattr(transfer.Monitor, "record", interrupting)
+    out_file = tmp_path / "best.png"
+    code, _, err = run([CONTENT, STYLE, "-o", out_file, "--width", 64, "--iterations", 20, "--model",
+                        tiny_model, "--quiet"], capsys)
+    assert code == 130 and "interrupted after 3 iterations; saved the best image so far" in err
+    assert Image.open(out_file).size == (64, 48)
+
+
+def test_console_script_no_traceback(tmp_path):
+    nst = Path(sys.executable).parent / "nst"
+    for argv in (["missing.jpg", str(STYLE), "-o", str(tmp_path / "o.png")], ["--bogus"]):
+        result = subprocess.run([str(nst), *argv], capture_output=True, text=True, timeout=300)
+        assert result.returncode in (1, 2)
+        assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_real_network_run(tmp_path):
+    """The bundled network through the installed console script, small and short."""
+    nst = Path(sys.executable).parent / "nst"
+    out_file = tmp_path / "r.png"
+    result = subprocess.run([str(nst), str(CONTENT), str(STYLE), "-o", str(out_file), "--width", "96",
+                             "--iterations", "30", "--optimizer", "lbfgs", "--quiet"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "VGG-16" in result.stderr
+    costs = result.stderr.strip().splitlines()[-1]  # "nst: total cost A -> B"
+    first, last = (float(v) for v in costs.split("total cost ")[1].split(" -> "))
+    assert last < 0.2 * first
+    image = np.asarray(Image.open(out_file))
+    assert image.shape == (72, 96, 3) and image.std() > 10

@@ -1,0 +1,99 @@
+"""The notebook series: learner copies are fresh and run, source notebooks are clean and complete.
+
+nbval itself (``make test``) re-runs every source notebook and compares its stored outputs.
+"""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+COPIES = sorted((ROOT / "notebooks" / "assignments").glob("[0-9][0-9]_*.ipynb"))
+FAST_PARAMETERS = {"NUM_ITERATIONS": 3, "MAX_EVALUATIONS": 3}
+EXPECTED = [f"{n:02d}" for n in range(6)]
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def output_text(cell):
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append(out.get("text", ""))
+        parts.extend(str(v) for k, v in out.get("data", {}).items() if k.startswith("text/"))
+        parts.extend(out.get("traceback", []))
+    return "".join(parts)
+
+
+def test_series_is_complete():
+    assert [p.name[:2] for p in SOURCES] == EXPECTED
+    assert [p.name for p in COPIES] == [p.name for p in SOURCES]
+
+
+def test_learner_copies_are_fresh():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "release.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_source_notebook_is_clean_and_complete(path):
+    nb = read(path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count is not None for c in code), "run the notebook before committing"
+    assert code[0].source.lstrip().startswith("import nst_utils"), "import nst_utils first (quiet TensorFlow)"
+    for cell in code:
+        text = output_text(cell)
+        for bad in ("Traceback", "WARNING:tensorflow", "/root/", "/home/", "/work/", "site-packages", "0x7f"):
+            assert bad not in text, f"{bad!r} in the stored output of:\n{cell.source[:200]}"
+        assert not any(o.get("name") == "stderr" for o in cell.get("outputs", [])), cell.source[:200]
+        assert not re.search(r"<matplotlib\.|^Text\(", text, re.M), f"stray repr in:\n{cell.source[:200]}"
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert markdown.count("# ") and "What you should remember" in markdown
+    for image in re.findall(r"\]\((\.\./img/[^)]+)\)", markdown):
+        assert (path.parent / image).is_file(), f"missing figure {image}"
+    for i, cell in enumerate(nb.cells):  # each graded function is followed by its passing check
+        graded = re.match(r"# GRADED FUNCTION: (\w+)", cell.source)
+        if graded:
+            assert "### START CODE HERE ###" in cell.source and "### BEGIN SOLUTION" in cell.source
+            assert cell.metadata["nbgrader"]["solution"] is True
+            check = next(c for c in nb.cells[i + 1:] if c.cell_type == "code")
+            assert check.source.startswith(f"# CHECK: {graded[1]}")
+            assert check.metadata["nbgrader"]["grade"] is True
+            assert "All 3 cases passed." in output_text(check)
+
+
+def execute_fast(path):
+    """Execute a notebook with the parameters cell set to tiny values; return the executed notebook."""
+    from nbclient import NotebookClient
+
+    nb = read(path)
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            names = re.findall(r"^(\w+)\s*=", cell.source, re.M)
+            cell.source += "\n" + "\n".join(f"{n} = {v}" for n, v in FAST_PARAMETERS.items() if n in names)
+    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", COPIES, ids=lambda p: p.stem)
+def test_learner_copy_runs_and_checks_report_failure(path):
+    source = read(ROOT / "notebooks" / path.name)
+    nb = execute_fast(path)  # raises CellExecutionError if any cell fails
+    checks = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("# CHECK:")]
+    assert len(checks) == sum(c.source.startswith("# CHECK:") for c in source.cells if c.cell_type == "code")
+    for cell in checks:
+        text = output_text(cell)
+        assert "FAILED" in text and "returned None" in text and "All 3 cases passed." not in text
+    for cell in nb.cells:
+        assert "### BEGIN SOLUTION" not in cell.source and "NBVAL" not in cell.source
+        assert not any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+    images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    stored = sum("image/png" in o.get("data", {}) for c in source.cells for o in c.get("outputs", []))
+    assert images == stored, "the learner copy should show the same pictures as the source"

@@ -1,0 +1,194 @@
+"""Going further: L-BFGS, TV, colour preservation, several styles, style scale, coarse-to-fine,
+snapshots, GIF, Ctrl-C. Runs on a tiny synthetic VGG-19 (fast) unless marked slow."""
+import numpy as np
+import pytest
+from PIL import Image
+
+import nst_utils as nst
+from nst_utils import colors, tf, transfer
+from nst_utils.transfer import Settings
+from weights_fixtures import VGG19_BLOCKS, random_layers, write_matconvnet
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("weights") / "tiny-vgg19.mat"
+    write_matconvnet(path, random_layers(VGG19_BLOCKS, channels=8, seed=3), (123.68, 116.779, 103.939))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def photos():
+    from skimage import data
+
+    content = np.asarray(Image.fromarray(data.chelsea()).resize((64, 48)))
+    style_a = np.asarray(Image.fromarray(data.coffee()).resize((64, 48)))
+    style_b = np.asarray(Image.fromarray(data.astronaut()).resize((48, 48)))
+    return content, style_a, style_b
+
+
+def settings(tiny_model, **changes):
+    base = dict(width=64, height=48, iterations=12, model=tiny_model, progress=False)
+    return Settings(**dict(base, **changes))
+
+
+def test_colour_spaces_and_luminance_transfer():
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (8, 9, 3)).astype(np.uint8)
+    np.testing.assert_allclose(colors.yiq_to_rgb(colors.rgb_to_yiq(image)), image, atol=1e-9)
+    stylised = rng.integers(0, 256, (8, 9, 3)).astype(np.uint8)
+    out = colors.combine_luminance(stylised, image)
+    yiq_out, yiq_c, yiq_s = (colors.rgb_to_yiq(x) for x in (out, image, stylised))
+    inside = (out > 0).all(axis=2) & (out < 255).all(axis=2)  # clipping aside
+    np.testing.assert_allclose(yiq_out[inside][:, 0], yiq_s[inside][:, 0], atol=1.5)
+    np.testing.assert_allclose(yiq_out[inside][:, 1:], yiq_c[inside][:, 1:], atol=1.5)
+    grey = colors.luminance(stylised, like=image)
+    assert (grey[..., 0] == grey[..., 2]).all()
+    assert abs(grey[..., 0].mean() - yiq_c[..., 0].mean()) < 1.0
+
+
+def test_colour_histogram_matching_matches_mean_and_covariance(photos):
+    content, style, _ = photos
+    out = colors.match_color_histogram(style, content)
+    c, o = content.reshape(-1, 3).astype(float), out.reshape(-1, 3).astype(float)
+    np.testing.assert_allclose(o.mean(0), c.mean(0), atol=2.0)
+    np.testing.assert_allclose(np.cov(o, rowvar=False), np.cov(c, rowvar=False), rtol=0.1, atol=20)
+    assert np.abs(np.cov(style.reshape(-1, 3).astype(float), rowvar=False) - np.cov(c, rowvar=False)).max() > 100
+
+
+def test_plan_levels():
+    assert transfer.plan_levels(Settings()) == [(400, 300, 200)]
+    assert transfer.plan_levels(Settings(width=1920, height=1080)) == [(480, 270, 200), (960, 540, 50), (1920, 1080, 12)]
+    assert transfer.plan_levels(Settings(width=400, height=300, levels=2, iterations=20)) == [(200, 150, 20), (400, 300, 10)]
+
+
+@pytest.mark.parametrize("changes, match", [
+    (dict(optimizer="sgd"), "optimizer 'sgd'"),
+    (dict(iterations=0), "iterations 0"),
+    (dict(style_weight=-1), "style-weight -1"),
+    (dict(preserve_colors="sepia"), "preserve-colors 'sepia'"),
+    (dict(style_blend_weights=[1, 2]), "2 style blend weights for 1 style"),
+    (dict(width=10**5, height=10**5), "needs about"),
+    (dict(style_scale=0), "style_scale 0|style-scale 0"),
+])
+def test_bad_settings(changes, match):
+    with pytest.raises(nst.NSTError, match=match):
+        transfer.check_settings(Settings(**changes), n_styles=1)
+
+
+def test_style_cost_from_grams_equals_the_assignments_for_equal_sizes(tiny_model, photos, sess):
+    content, style, _ = photos
+    grams = transfer.style_grams(tiny_model, style, nst.STYLE_LAYERS)
+    model = nst.load_vgg_model(tiny_model, height=48, width=64, verbose=False)
+    ours = transfer.style_cost_from_grams(model, [grams], [1.0], nst.STYLE_LAYERS)
+    model["input"].load(nst.reshape_and_normalize_image(style), sess)
+    theirs = nst.compute_style_cost(model, nst.STYLE_LAYERS, sess=sess)
+    model["input"].load(nst.reshape_and_normalize_image(content), sess)
+    a, b = sess.run([ours, theirs])
+    assert b > 0 and a == pytest.approx(b, rel=1e-4)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_optimizers_lower_the_cost_with_exact_pass_counts(tiny_model, photos, optimizer):
+    content, style, _ = photos
+    image, history = transfer.transfer(content, [style], settings(tiny_model, optimizer=optimizer, iterations=15))
+    assert image.shape == (48, 64, 3) and image.dtype == np.uint8
+    assert len(history["total"]) == 15 and not history["interrupted"]
+    assert min(history["total"]) < 0.5 * history["total"][0]
+
+
+def test_seed_reproducible(tiny_model, photos):
+    content, style, _ = photos
+    a, _ = transfer.transfer(content, [style], settings(tiny_model, seed=1))
+    b, _ = transfer.transfer(content, [style], settings(tiny_model, seed=1))
+    c, _ = transfer.transfer(content, [style], settings(tiny_model, seed=2))
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a.astype(int) - c).mean() > 0.5
+
+
+def test_init_content_and_file(tiny_model, photos, tmp_path):
+    content, style, other = photos
+    _, from_content = transfer.transfer(content, [style], settings(tiny_model, init="content", iterations=1))
+    assert from_content["content"][0] == 0  # the first pass sees the photo itself
+    _, from_noise = transfer.transfer(content, [style], settings(tiny_model, iterations=1))
+    assert from_noise["content"][0] > 0
+    start = np.asarray(Image.fromarray(other).resize((64, 48)))
+    _, from_file = transfer.transfer(content, [style], settings(tiny_model, init=start, iterations=1))
+    assert from_file["content"][0] > from_noise["content"][0]
+
+
+def test_blend_weights(tiny_model, photos):
+    content, style_a, style_b = photos
+    single, _ = transfer.transfer(content, [style_a], settings(tiny_model))
+    only_a, _ = transfer.transfer(content, [style_a, style_b], settings(tiny_model, style_blend_weights=[2, 0]))
+    mixed, _ = transfer.transfer(content, [style_a, style_b], settings(tiny_model, style_blend_weights=[1, 1]))
+    np.testing.assert_allclose(only_a.astype(int), single.astype(int), atol=1)
+    assert np.abs(mixed.astype(int) - single).mean() > 0.5
+
+
+def test_style_scale_and_tv(tiny_model, photos):
+    content, style, _ = photos
+    base, _ = transfer.transfer(content, [style], settings(tiny_model))
+    scaled, _ = transfer.transfer(content, [style], settings(tiny_model, style_scale=2.0))
+    assert np.abs(scaled.astype(int) - base).mean() > 0.5
+    _, rough = transfer.transfer(content, [style], settings(tiny_model, optimizer="lbfgs"))
+    _, smooth = transfer.transfer(content, [style], settings(tiny_model, optimizer="lbfgs", tv_weight=1e4))
+    assert smooth["tv"][-1] < 0.5 * rough["tv"][-1]
+
+
+def test_preserve_colors_luminance_keeps_the_photos_colour(tiny_model, photos):
+    content, style, _ = photos
+    image, _ = transfer.transfer(content, [style], settings(tiny_model, preserve_colors="luminance"))
+    iq_out = colors.rgb_to_yiq(image)[..., 1:]
+    iq_content = colors.rgb_to_yiq(content)[..., 1:]
+    assert np.abs(iq_out - iq_content).mean() < 3.0
+    plain, _ = transfer.transfer(content, [style], settings(tiny_model))
+    assert np.abs(colors.rgb_to_yiq(plain)[..., 1:] - iq_content).mean() > np.abs(iq_out - iq_content).mean()
+
+
+def test_preserve_colors_histogram_runs(tiny_model, photos):
+    content, style, _ = photos
+    image, history = transfer.transfer(content, [style], settings(tiny_model, preserve_colors="histogram"))
+    assert image.shape == (48, 64, 3) and min(history["total"]) < history["total"][0]
+
+
+def test_coarse_to_fine_snapshots_and_gif(tiny_model, photos, tmp_path):
+    content, style, _ = photos
+    s = settings(tiny_model, width=128, height=96, levels=2, iterations=12, optimizer="lbfgs", save_every=5,
+                 save_dir=tmp_path / "steps")
+    image, history = transfer.transfer(content, [style], s)
+    assert image.shape == (96, 128, 3)
+    assert history["level"].count(0) == 12 and history["level"].count(1) == 10
+    assert [i for i, _ in history["snapshots"]] == [0, 5, 10, 15, 20, 22]
+    assert history["snapshots"][0][1].shape == (48, 64, 3) and history["snapshots"][-1][1].shape == (96, 128, 3)
+    assert len(list((tmp_path / "steps").glob("*.png"))) == 6
+    gif = transfer.write_gif(tmp_path / "run.gif", history, (128, 96))
+    frames = Image.open(gif)
+    assert frames.n_frames == 6 and frames.size == (128, 96)
+
+
+def test_ctrl_c_returns_best_image_so_far(tiny_model, photos, monkeypatch):
+    content, style, _ = photos
+    calls = []
+    record = transfer.Monitor.record
+
+    def interrupting(self, *args):
+        calls.append(1)
+        if len(calls) == 6:
+            raise KeyboardInterrupt
+        record(self, *args)
+
+    monkeypatch.setattr(transfer.Monitor, "record", interrupting)
+    image, history = transfer.transfer(content, [style], settings(tiny_model, width=128, height=96, levels=2))
+    assert history["interrupted"] and len(history["total"]) == 5
+    assert image.shape == (96, 128, 3)  # upsampled to the size asked for
+
+
+def test_estimate_grows_with_pixels(tiny_model):
+    small_s, small_m = transfer.estimate(settings(tiny_model, width=400, height=300))
+    big_s, big_m = transfer.estimate(settings(tiny_model, width=800, height=600, levels=1))
+    assert 0 < small_s < big_s and small_m < big_m
+    network = nst.read_network(tiny_model)
+    layers = ["conv4_2", "conv5_1"]
+    assert transfer.gflop_per_iteration(network, 800, 600, layers) == pytest.approx(
+        4 * transfer.gflop_per_iteration(network, 400, 300, layers), rel=0.02)
