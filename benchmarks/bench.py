@@ -1,9 +1,14 @@
-"""``make bench``: speed and memory of the assignment's Adam step, against this machine's matmul rate.
+"""``make bench``: speed and memory figures (printed; nothing passes or fails).
 
-Prints, for 400x300 and 800x600: seconds per iteration, achieved GFLOP/s (convolution FLOPs of the
-forward pass plus the gradient with respect to the input, i.e. twice the forward FLOPs), that rate
-as a share of a large float32 matmul measured in the same run, and peak RSS. Each size runs in its
-own process so that peak memory is that size's alone. Figures only: nothing passes or fails.
+1. The assignment's Adam step at 400x300 and 800x600: seconds per iteration, achieved GFLOP/s
+   (convolution FLOPs of the forward pass plus the gradient with respect to the input, i.e. twice the
+   forward FLOPs), that rate as a share of a large float32 matmul measured in the same run, peak RSS.
+2. Optimisers at 400x300 from the same start: wall-clock time for Adam's 200 iterations (the
+   assignment's recipe) and for L-BFGS to reach the same cost, and their ratio (both from the first
+   pass: the set-up before it, loading and Gram matrices, is the same code for both).
+3. A 1920x1080 coarse-to-fine L-BFGS run: time and peak RSS.
+Each measurement runs in its own process so that peak memory is its own.
+``python benchmarks/bench.py [steps] [optimizers] [hires]`` runs a subset.
 """
 import json
 import resource
@@ -13,36 +18,8 @@ import time
 
 SIZES = [(400, 300, 8), (800, 600, 4)]  # width, height, timed iterations
 TARGETS = "targets: >= 85 % of the matmul rate, <= 2 GB peak at 400x300, time linear in pixels"
-
-
-def matmul_gflops(n=4096, repeats=6):
-    from nst_utils import tf
-
-    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
-        a = tf.Variable(tf.random.normal([n, n], seed=1))
-        b = tf.Variable(tf.random.normal([n, n], seed=2))
-        product = tf.reduce_sum(tf.matmul(a, b))
-        sess.run(tf.compat.v1.global_variables_initializer())
-        sess.run(product)
-        best = float("inf")
-        for _ in range(repeats):
-            start = time.perf_counter()
-            sess.run(product)
-            best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e9
-
-
-def conv_gflop_per_iteration(model, layers):
-    """Forward conv FLOPs up to the deepest layer used, times two (forward + input gradient)."""
-    deepest = max(layers)
-    total = 0
-    for name, tensor in model.items():
-        if name.startswith("conv") and name <= deepest:
-            conv = tensor.op.inputs[0].op.inputs[0].op  # relu <- add(bias) <- conv2d
-            kernel = conv.inputs[1].shape.as_list()
-            _, h, w, _ = tensor.shape.as_list()
-            total += 2 * h * w * kernel[0] * kernel[1] * kernel[2] * kernel[3]
-    return 2 * total / 1e9
+OPTIMIZER_TARGET = "target: L-BFGS reaches the 200-Adam cost >= 5x sooner"
+HIRES_TARGET = "target: 1920x1080 in <= 15 minutes and <= 8 GB on 2 cores"
 
 
 def time_size(width, height, iterations):
@@ -50,6 +27,7 @@ def time_size(width, height, iterations):
 
     import nst_utils as nst
     from nst_utils import tf
+    from nst_utils.transfer import gflop_per_iteration
 
     content = nst.load_image(nst.CONFIG.CONTENT_IMAGE, width, height)
     style = nst.load_image(nst.CONFIG.STYLE_IMAGE, width, height)
@@ -67,27 +45,37 @@ def time_size(width, height, iterations):
             sess.run(step)
         seconds = (time.perf_counter() - start) / iterations
         layers = [nst.CONTENT_LAYER] + [name for name, _ in nst.STYLE_LAYERS]
-        gflop = conv_gflop_per_iteration(model, layers)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"width": width, "height": height, "seconds": seconds, "gflop": gflop, "peak_bytes": peak}
+        gflop = gflop_per_iteration(nst.current_network(), width, height, layers)
+    return {"width": width, "height": height, "seconds": seconds, "gflop": gflop, "peak_bytes": peak_bytes()}
 
 
-def main():
-    if len(sys.argv) == 2 and sys.argv[1] == "--matmul":
-        print(json.dumps({"gflops": matmul_gflops()}))
-        return
-    if len(sys.argv) == 4:
-        print(json.dumps(time_size(*map(int, sys.argv[1:]))))
-        return
+def peak_bytes():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
-    def child(*args):
-        out = subprocess.run([sys.executable, __file__, *map(str, args)], check=True,
-                             capture_output=True, text=True).stdout
-        return json.loads(out.strip().splitlines()[-1])
 
-    matmul = child("--matmul")["gflops"]
+def run_transfer(optimizer, iterations, width, height):
+    import nst_utils as nst
+    from nst_utils.transfer import Settings, transfer
+
+    content = nst.read_image(nst.CONFIG.CONTENT_IMAGE)
+    style = nst.read_image(nst.CONFIG.STYLE_IMAGE)
+    settings = Settings(width=width, height=height, optimizer=optimizer, iterations=iterations, progress=False)
+    start = time.perf_counter()
+    _, history = transfer(content, [style], settings)
+    return {"total": history["total"], "seconds": history["seconds"], "level": history["level"],
+            "wall": time.perf_counter() - start, "peak_bytes": peak_bytes()}
+
+
+def child(*args):
+    out = subprocess.run([sys.executable, __file__, "--child", *map(str, args)], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def bench_steps():
+    matmul = child("matmul")["gflops"]
     print(f"float32 matmul 4096x4096: {matmul:.0f} GFLOP/s")
-    rows = [child(*size) for size in SIZES]
+    rows = [child("size", *size) for size in SIZES]
     for r in rows:
         rate = r["gflop"] / r["seconds"]
         print(f"{r['width']}x{r['height']}: {r['seconds']:.2f} s/iteration, {rate:.0f} GFLOP/s "
@@ -96,6 +84,53 @@ def main():
     pixels = big["width"] * big["height"] / (small["width"] * small["height"])
     print(f"time ratio {big['seconds'] / small['seconds']:.2f} for {pixels:.0f}x the pixels")
     print(TARGETS)
+
+
+def bench_optimizers():
+    adam = child("transfer", "adam", 200, 400, 300)
+    target = min(adam["total"])
+    adam_time = adam["seconds"][-1] - adam["seconds"][0]  # from the first pass: set-up is the same for both
+    print(f"Adam, 200 iterations at 400x300: cost {target:.4g} after {adam_time:.0f} s "
+          f"(peak RSS {adam['peak_bytes'] / 1e9:.2f} GB)")
+    lbfgs = child("transfer", "lbfgs", 120, 400, 300)
+    reached = next((i for i, c in enumerate(lbfgs["total"]) if c <= target), None)
+    if reached is None:
+        print(f"L-BFGS did not reach {target:.4g} in 120 passes (best {min(lbfgs['total']):.4g})")
+    else:
+        t = lbfgs["seconds"][reached] - lbfgs["seconds"][0]
+        print(f"L-BFGS reaches it after {reached + 1} passes, {t:.0f} s: {adam_time / t:.1f}x sooner; "
+              f"after 120 passes its cost is {min(lbfgs['total']):.4g}")
+    print(OPTIMIZER_TARGET)
+
+
+def bench_hires():
+    r = child("transfer", "lbfgs", 200, 1920, 1080)
+    levels = sorted(set(r["level"]))
+    per_level = [sum(1 for lv in r["level"] if lv == k) for k in levels]
+    print(f"1920x1080 coarse-to-fine L-BFGS ({' + '.join(map(str, per_level))} passes): "
+          f"{r['wall'] / 60:.1f} min, peak RSS {r['peak_bytes'] / 1e9:.2f} GB")
+    print(HIRES_TARGET)
+
+
+def main():
+    args = sys.argv[1:]
+    if args[:1] == ["--child"]:
+        kind, rest = args[1], args[2:]
+        if kind == "matmul":
+            from nst_utils.transfer import matmul_gflops
+
+            result = {"gflops": matmul_gflops(n=4096, repeats=6)}
+        elif kind == "size":
+            result = time_size(*map(int, rest))
+        else:
+            result = run_transfer(rest[0], *map(int, rest[1:]))
+        print(json.dumps(result))
+        return
+    chosen = args or ["steps", "optimizers", "hires"]
+    for name in chosen:
+        print(f"== {name}", flush=True)
+        {"steps": bench_steps, "optimizers": bench_optimizers, "hires": bench_hires}[name]()
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Introduced in notebooks 01 (unrolling), 02 (content cost), 03 (Gram matrix),
 04 (style cost) and 05 (total cost). Activations have shape ``(1, n_H, n_W, n_C)``.
 """
+import numpy as np
 import tensorflow as tf
 
 #: The assignment's style layers: the first conv layer of each block, weighted equally.
@@ -19,8 +20,8 @@ CONTENT_LAYER = "conv4_2"
 
 
 def _dims(a):
-    """Static ``(m, n_H, n_W, n_C)`` of an activation tensor, as Python ints."""
-    return [int(d) for d in a.get_shape().as_list()]
+    """Static ``(m, n_H, n_W, n_C)`` of an activation tensor (or numpy array), as Python ints."""
+    return [int(d) for d in (a.get_shape().as_list() if hasattr(a, "get_shape") else np.shape(a))]
 
 
 def unroll_volume(a):

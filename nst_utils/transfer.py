@@ -20,11 +20,14 @@ from ._tf import tf
 from .costs import CONTENT_LAYER, STYLE_LAYERS, compute_content_cost, gram_matrix, total_variation_cost
 from .costs import unroll_volume
 from .errors import NSTError
-from .images import check_image_size, estimate_peak_memory, save_image, total_memory_bytes
+from .images import check_image_size, estimate_peak_memory, read_image, save_image
 from .vgg import load_vgg_model, read_network
 
 #: Coarse-to-fine: halve the size while the longest side exceeds this.
 COARSEST_SIDE = 700
+#: L-BFGS works on the cost scaled so that its first step moves pixels by at most this much (0..255
+#: scale): without it the result would depend on the cost's absolute size, not only on alpha/beta.
+LBFGS_FIRST_STEP = 10.0
 #: Building and optimising a level's graph before its first pass (measured: 4 to 7 s on 2 cores).
 SETUP_SECONDS = 6.0
 
@@ -113,11 +116,7 @@ def estimate(settings, efficiency=0.85):
 
 def check_settings(settings, n_styles=1):
     """Raise NSTError for values a run cannot use (before anything is computed or written)."""
-    check_image_size(settings.width, settings.height)
-    need, have = estimate_peak_memory(settings.width, settings.height), total_memory_bytes()
-    if need > 0.9 * have:
-        raise NSTError(f"{settings.width}x{settings.height} needs about {need / 2**30:.1f} GiB of the "
-                       f"{have / 2**30:.1f} GiB here: choose a smaller size")
+    check_image_size(settings.width, settings.height)  # includes the memory estimate
     positive = {"iterations": settings.iterations, "style_scale": settings.style_scale}
     if settings.optimizer == "adam":
         positive["learning_rate"] = settings.learning_rate
@@ -256,7 +255,7 @@ def run_lbfgs(sess, model, costs, start, iterations, monitor, network):
     high = network.preprocess(np.full(shape[1:], 255.0))
     bounds = list(zip(np.minimum(low, high).ravel(), np.maximum(low, high).ravel()))
 
-    done = []
+    done, scale = [], []
 
     def f(flat):
         if len(done) == iterations:  # scipy may ask for a few passes more than maxfun
@@ -266,7 +265,9 @@ def run_lbfgs(sess, model, costs, start, iterations, monitor, network):
         total, g, content, style, tv = sess.run(fetches)
         monitor.record(image, total, content, style, tv)
         done.append(float(total))
-        return float(total), g.astype(np.float64).ravel()
+        if not scale:  # L-BFGS-B's first step is the raw gradient: make it LBFGS_FIRST_STEP pixel levels
+            scale.append(LBFGS_FIRST_STEP / max(float(np.abs(g).max()), 1e-12))
+        return scale[0] * float(total), scale[0] * g.astype(np.float64).ravel()
 
     try:
         minimize(f, np.clip(start, np.minimum(low, high), np.maximum(low, high)).astype(np.float64).ravel(),
@@ -303,6 +304,10 @@ def transfer(content, styles, settings=None):
         styles = [colors.luminance(s, like=content_full) for s in styles]
         content_full = colors.luminance(content_full)
     init = settings.init
+    if isinstance(init, (str, Path)) and str(init) not in ("noise", "content"):
+        init = read_image(init)  # NSTError naming the file if it is not a readable image
+    if isinstance(init, np.ndarray) and settings.preserve_colors == "luminance":
+        init = colors.luminance(init)
     rng = np.random.default_rng(settings.seed)
     monitor = Monitor(sum(n for _, _, n in levels), settings, final_size, network.deprocess)
     image = None

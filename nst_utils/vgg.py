@@ -11,6 +11,7 @@ Introduced in notebook 00. Three weight sources, first found wins:
 
 Outside this module every image is RGB; :class:`Network` converts to and from the network input.
 """
+import functools
 import importlib.util
 import os
 import re
@@ -91,8 +92,14 @@ def find_weights(path=None):
 
 
 def read_network(path=None):
-    """Read the weights at ``path`` (see :func:`find_weights`) into a :class:`Network`."""
+    """Read the weights at ``path`` (see :func:`find_weights`) into a :class:`Network` (cached)."""
     path = find_weights(path)
+    stat = path.stat()
+    return _read_network(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_network(path, mtime_ns, size):
     try:
         if path.suffix.lower() == ".mat":
             return _read_matconvnet(path)

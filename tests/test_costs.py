@@ -89,3 +89,11 @@ def test_total_variation_cost(sess):
 def test_default_layers_are_the_assignments():
     assert nst.STYLE_LAYERS == [(f"conv{b}_1", 0.2) for b in range(1, 6)]
     assert nst.CONTENT_LAYER == "conv4_2"
+
+
+def test_numpy_activations_are_accepted(sess):
+    """The assignment evaluates a_S = sess.run(out): a numpy array, not a tensor."""
+    a_S, a_G = assignment_activations(sess)
+    a_S_value = sess.run(a_S)
+    J = nst.compute_layer_style_cost(a_S_value, tf.constant(sess.run(a_G)))
+    assert sess.run(J) != 0 and sess.run(nst.compute_content_cost(a_S_value, a_S_value)) == 0

@@ -115,6 +115,22 @@ def test_init_content_and_file(tiny_model, photos, tmp_path):
     start = np.asarray(Image.fromarray(other).resize((64, 48)))
     _, from_file = transfer.transfer(content, [style], settings(tiny_model, init=start, iterations=1))
     assert from_file["content"][0] > from_noise["content"][0]
+    path = tmp_path / "start.png"
+    Image.fromarray(start).save(path)
+    _, from_path = transfer.transfer(content, [style], settings(tiny_model, init=str(path), iterations=1))
+    assert from_path["content"][0] == pytest.approx(from_file["content"][0], rel=1e-3)
+    with pytest.raises(nst.NSTError, match="contnet: no such file"):
+        transfer.transfer(content, [style], settings(tiny_model, init="contnet", iterations=1))
+
+
+def test_lbfgs_depends_on_the_weight_ratio_not_the_cost_scale(tiny_model, photos):
+    """Same alpha/beta ratio, costs ten times larger: the same optimisation path."""
+    content, style, _ = photos
+    a, ha = transfer.transfer(content, [style], settings(tiny_model, optimizer="lbfgs", content_weight=10, style_weight=4))
+    b, hb = transfer.transfer(content, [style], settings(tiny_model, optimizer="lbfgs", content_weight=100,
+                                                         style_weight=40))
+    assert min(ha["total"]) < 0.1 * ha["total"][0]
+    np.testing.assert_allclose(np.array(hb["total"]) / 10, ha["total"], rtol=1e-3)
 
 
 def test_blend_weights(tiny_model, photos):
