@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 import nst_utils  # noqa: F401  (quiet TensorFlow import, graph mode)
-from nst_utils import tf
+from nst_utils import tf, transfer
+from weights_fixtures import VGG19_BLOCKS, random_layers, write_matconvnet
 
 
 def pytest_configure(config):
@@ -23,3 +24,28 @@ def rgb_image():
     image = rng.integers(0, 256, (12, 16, 3)).astype(np.uint8)
     image[..., 0] //= 2  # make R, G, B statistically different too
     return image
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A tiny random VGG-19 (8 channels per layer) as a MatConvNet file: fast transfer runs."""
+    path = tmp_path_factory.mktemp("weights") / "tiny-vgg19.mat"
+    write_matconvnet(path, random_layers(VGG19_BLOCKS, channels=8, seed=3), (123.68, 116.779, 103.939))
+    return str(path)
+
+
+@pytest.fixture
+def interrupt_at(monkeypatch):
+    """``interrupt_at(n)``: the n-th pass of a transfer run raises KeyboardInterrupt (a Ctrl-C)."""
+    def arm(n):
+        calls = []
+        record = transfer.Monitor.record
+
+        def interrupting(self, *args):
+            calls.append(1)
+            if len(calls) == n:
+                raise KeyboardInterrupt
+            record(self, *args)
+
+        monkeypatch.setattr(transfer.Monitor, "record", interrupting)
+    return arm

@@ -7,20 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nst_utils import cli, transfer
-from weights_fixtures import VGG19_BLOCKS, random_layers, write_matconvnet
+from nst_utils import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "img" / "content" / "rocket.jpg"
 STYLE = ROOT / "img" / "style" / "ink_waves.jpg"
 STYLE2 = ROOT / "img" / "style" / "mosaic.jpg"
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    path = tmp_path_factory.mktemp("weights") / "tiny-vgg19.mat"
-    write_matconvnet(path, random_layers(VGG19_BLOCKS, channels=8, seed=3), (123.68, 116.779, 103.939))
-    return path
 
 
 def run(argv, capsys):
@@ -89,17 +81,8 @@ def test_unwritable_output_folder(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
-def test_ctrl_c_saves_best_image_so_far(tiny_model, tmp_path, capsys, monkeypatch):
-    calls = []
-    record = transfer.Monitor.record
-
-    def interrupting(self, *args):
-        calls.append(1)
-        if len(calls) == 4:
-            raise KeyboardInterrupt
-        record(self, *args)
-
-    monkeypatch.setattr(transfer.Monitor, "record", interrupting)
+def test_ctrl_c_saves_best_image_so_far(tiny_model, tmp_path, capsys, interrupt_at):
+    interrupt_at(4)
     out_file = tmp_path / "best.png"
     code, _, err = run([CONTENT, STYLE, "-o", out_file, "--width", 64, "--iterations", 20, "--model",
                         tiny_model, "--quiet"], capsys)

@@ -5,16 +5,8 @@ import pytest
 from PIL import Image
 
 import nst_utils as nst
-from nst_utils import colors, tf, transfer
+from nst_utils import colors, transfer
 from nst_utils.transfer import Settings
-from weights_fixtures import VGG19_BLOCKS, random_layers, write_matconvnet
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    path = tmp_path_factory.mktemp("weights") / "tiny-vgg19.mat"
-    write_matconvnet(path, random_layers(VGG19_BLOCKS, channels=8, seed=3), (123.68, 116.779, 103.939))
-    return str(path)
 
 
 @pytest.fixture(scope="module")
@@ -183,18 +175,9 @@ def test_coarse_to_fine_snapshots_and_gif(tiny_model, photos, tmp_path):
     assert frames.n_frames == 6 and frames.size == (128, 96)
 
 
-def test_ctrl_c_returns_best_image_so_far(tiny_model, photos, monkeypatch):
+def test_ctrl_c_returns_best_image_so_far(tiny_model, photos, interrupt_at):
     content, style, _ = photos
-    calls = []
-    record = transfer.Monitor.record
-
-    def interrupting(self, *args):
-        calls.append(1)
-        if len(calls) == 6:
-            raise KeyboardInterrupt
-        record(self, *args)
-
-    monkeypatch.setattr(transfer.Monitor, "record", interrupting)
+    interrupt_at(6)
     image, history = transfer.transfer(content, [style], settings(tiny_model, width=128, height=96, levels=2))
     assert history["interrupted"] and len(history["total"]) == 5
     assert image.shape == (96, 128, 3)  # upsampled to the size asked for
