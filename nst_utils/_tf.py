@@ -30,3 +30,19 @@ tf = _import_tensorflow_quietly()
 tf.get_logger().setLevel("ERROR")
 logging.getLogger("absl").setLevel(logging.ERROR)
 tf.compat.v1.disable_eager_execution()
+
+
+def outside_graph(value, name=None):
+    """A float32 tensor that yields the numpy array ``value``, which stays out of the GraphDef.
+
+    A ``tf.constant`` is copied into every executor a session builds (one per distinct ``sess.run``
+    signature, each with its own graph copy): VGG's weights as constants cost about 1 GB at 400x300
+    (measured). A ``numpy_function`` hands TensorFlow the one array in Python at each run, in any
+    session, with nothing to initialise. It is stateful, so grappler never folds it into a constant.
+    """
+    import numpy as np
+
+    array = np.ascontiguousarray(value, dtype=np.float32)
+    tensor = tf.numpy_function(lambda: array, [], tf.float32, name=name)
+    tensor.set_shape(array.shape)
+    return tensor

@@ -14,9 +14,10 @@ from .config import CONFIG
 from .errors import NSTError
 
 #: Peak memory of a run on the bundled VGG-16 (make bench): about this many bytes plus this many per
-#: pixel (measured peak RSS: 2.45 GB at 400x300, 4.5 GB at 800x600, 9.95 GB at 1920x1080 coarse to fine).
-MEMORY_BASE_BYTES = 2.0e9
-MEMORY_BYTES_PER_PIXEL = 4.2e3
+#: pixel (measured peak RSS: 1.1 GB at 400x300 and 1.8 GB at 800x600 with Adam, 7.1 GB at 1920x1080
+#: coarse to fine with L-BFGS, whose own history takes 0.6 KB per pixel).
+MEMORY_BASE_BYTES = 0.75e9
+MEMORY_BYTES_PER_PIXEL = 3.1e3
 
 
 def total_memory_bytes():

@@ -8,10 +8,10 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from ._tf import tf
+from ._tf import outside_graph, tf
 from .config import CONFIG
 from .costs import CONTENT_LAYER, STYLE_LAYERS, compute_content_cost, compute_style_cost, total_cost
-from .costs import total_variation_cost
+from .costs import delay_gram_gradients, total_variation_cost
 from .images import generate_noise_image, load_image, reshape_and_normalize_image, save_image, to_rgb
 from .vgg import load_vgg_model
 
@@ -20,12 +20,12 @@ def build_costs(sess, model, content_image, style_image, content_layer=CONTENT_L
                 style_layers=STYLE_LAYERS, alpha=10, beta=40, tv_weight=0.0):
     """Build ``J_content``, ``J_style`` and the total ``J`` for the given images (network inputs).
 
-    As in the assignment, the content and style activations are evaluated once (constants) with the
+    As in the assignment, the content and style activations are evaluated once (fixed tensors) with the
     image assigned to ``model['input']``. Returns ``{'total': J, 'content': ..., 'style': ...}``.
     """
     model["input"].load(content_image, sess)
     out = model[content_layer]
-    J_content = compute_content_cost(tf.constant(sess.run(out)), out)
+    J_content = compute_content_cost(outside_graph(sess.run(out)), out)
     model["input"].load(style_image, sess)
     J_style = compute_style_cost(model, style_layers, sess=sess)
     J = total_cost(J_content, J_style, alpha=alpha, beta=beta)
@@ -45,6 +45,7 @@ def model_nn(sess, model, train_step, costs, input_image, num_iterations=200, pr
     per iteration, the costs of the image the step started from) plus ``'snapshots'``: a list of
     ``(iteration, RGB uint8 image)``.
     """
+    delay_gram_gradients(train_step.graph)  # less memory, same numbers (see nst_utils.costs)
     sess.run(tf.compat.v1.global_variables_initializer())
     model["input"].load(input_image, sess)
     fetches = [train_step, costs["total"], costs["content"], costs["style"]]
@@ -108,7 +109,7 @@ def minimize_lbfgs(sess, cost, variable, start, max_evaluations=100, bounds=None
     Each evaluation is one forward and backward pass: cost and gradient come from one ``sess.run``.
     ``bounds``: ``(low, high)`` arrays broadcastable to the variable. Returns ``(best value, costs)``.
     """
-    from scipy.optimize import minimize
+    from scipy.optimize import Bounds, minimize
 
     grad = tf.gradients(cost, variable)[0]
     shape = start.shape
@@ -121,8 +122,7 @@ def minimize_lbfgs(sess, cost, variable, start, max_evaluations=100, bounds=None
         return float(value), g.astype(np.float64).ravel()
 
     if bounds is not None:
-        low, high = (np.broadcast_to(b, shape).ravel() for b in bounds)
-        bounds = list(zip(low, high))
+        bounds = Bounds(*(np.broadcast_to(b, shape).ravel() for b in bounds))
     result = minimize(f, start.astype(np.float64).ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
                       options={"maxfun": max_evaluations, "maxiter": max_evaluations, "ftol": 0, "gtol": 0})
     return result.x.reshape(shape).astype(np.float32), costs
@@ -147,7 +147,7 @@ def reconstruct(content=None, style=None, content_layer=CONTENT_LAYER, style_lay
         if content is not None:
             model["input"].load(reshape_and_normalize_image(fit(content)), sess)
             out = model[content_layer]
-            J += compute_content_cost(tf.constant(sess.run(out)), out)
+            J += compute_content_cost(outside_graph(sess.run(out)), out)
         if style is not None:
             model["input"].load(reshape_and_normalize_image(fit(style)), sess)
             J += compute_style_cost(model, style_layers, sess=sess)

@@ -16,9 +16,9 @@ from PIL import Image
 from tqdm import tqdm
 
 from . import colors
-from ._tf import tf
-from .costs import CONTENT_LAYER, STYLE_LAYERS, compute_content_cost, gram_matrix, total_variation_cost
-from .costs import unroll_volume
+from ._tf import outside_graph, tf
+from .costs import CONTENT_LAYER, STYLE_LAYERS, activation_gram, compute_content_cost, delay_gram_gradients
+from .costs import total_variation_cost
 from .errors import NSTError
 from .images import check_image_size, estimate_peak_memory, read_image, save_image
 from .vgg import load_vgg_model, read_network
@@ -165,10 +165,10 @@ def style_grams(network_path, style, layers, pooling="avg"):
 
         model["input"].load(reshape_and_normalize_image(style), sess)
         grams = {}
-        for layer, _ in layers:
+        for layer, _ in layers:  # one forward pass for all layers
             _, n_H, n_W, _ = model[layer].get_shape().as_list()
-            grams[layer] = sess.run(gram_matrix(unroll_volume(model[layer]))) / (n_H * n_W)
-        return grams
+            grams[layer] = activation_gram(model[layer]) / (n_H * n_W)
+        return sess.run(grams)
 
 
 def style_cost_from_grams(model, grams_per_style, blend, layers):
@@ -178,7 +178,7 @@ def style_cost_from_grams(model, grams_per_style, blend, layers):
     for layer, coeff in layers:
         out = model[layer]
         _, n_H, n_W, n_C = out.get_shape().as_list()
-        GG = gram_matrix(unroll_volume(out)) / float(n_H * n_W)
+        GG = activation_gram(out) / float(n_H * n_W)
         for grams, b in zip(grams_per_style, blend):
             J_style += b * coeff * tf.reduce_sum(tf.square(tf.constant(grams[layer]) - GG)) / (4.0 * n_C**2)
     return J_style
@@ -231,6 +231,7 @@ def run_adam(sess, model, costs, start, iterations, learning_rate, monitor):
     """Adam on the pixels; every pass's costs go to ``monitor`` with the image they belong to."""
     x = model["input"]
     step = tf.compat.v1.train.AdamOptimizer(learning_rate).minimize(costs["total"], var_list=[x])
+    delay_gram_gradients()
     sess.run(tf.compat.v1.variables_initializer([v for v in tf.compat.v1.global_variables() if v is not x]))
     x.load(start, sess)
     fetches = [step, costs["total"], costs["content"], costs["style"], costs["tv"]]
@@ -245,15 +246,17 @@ def run_adam(sess, model, costs, start, iterations, learning_rate, monitor):
 def run_lbfgs(sess, model, costs, start, iterations, monitor, network):
     """scipy's L-BFGS-B on the pixels (kept within the valid pixel range); cost and gradient in one
     ``sess.run`` per pass."""
-    from scipy.optimize import minimize
+    from scipy.optimize import Bounds, minimize
 
     x = model["input"]
     grad = tf.gradients(costs["total"], x)[0]
+    delay_gram_gradients()
     fetches = [costs["total"], grad, costs["content"], costs["style"], costs["tv"]]
     shape = start.shape
     low = network.preprocess(np.zeros(shape[1:]))
     high = network.preprocess(np.full(shape[1:], 255.0))
-    bounds = list(zip(np.minimum(low, high).ravel(), np.maximum(low, high).ravel()))
+    low, high = np.minimum(low, high), np.maximum(low, high)
+    bounds = Bounds(low.ravel(), high.ravel())  # arrays: a list of pairs takes ~120 bytes per pixel
 
     done, scale = [], []
 
@@ -270,7 +273,7 @@ def run_lbfgs(sess, model, costs, start, iterations, monitor, network):
         return scale[0] * float(total), scale[0] * g.astype(np.float64).ravel()
 
     try:
-        minimize(f, np.clip(start, np.minimum(low, high), np.maximum(low, high)).astype(np.float64).ravel(),
+        minimize(f, np.clip(start, low, high).astype(np.float64).ravel(),
                  jac=True, method="L-BFGS-B", bounds=bounds,
                  options={"maxfun": iterations, "maxiter": iterations, "ftol": 0, "gtol": 0})
     except _BudgetSpent:
@@ -333,7 +336,7 @@ def transfer(content, styles, settings=None):
                 model = load_vgg_model(settings.model, height=h, width=w, pooling=settings.pooling, verbose=False)
                 model["input"].load(content_input, sess)
                 out = model[settings.content_layer]
-                J_content = compute_content_cost(tf.constant(sess.run(out)), out)
+                J_content = compute_content_cost(outside_graph(sess.run(out)), out)
                 J_style = style_cost_from_grams(model, grams, blend, settings.style_layers)
                 J_tv = total_variation_cost(model["input"])
                 J = settings.content_weight * J_content + settings.style_weight * J_style

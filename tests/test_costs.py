@@ -97,3 +97,44 @@ def test_numpy_activations_are_accepted(sess):
     a_S_value = sess.run(a_S)
     J = nst.compute_layer_style_cost(a_S_value, tf.constant(sess.run(a_G)))
     assert sess.run(J) != 0 and sess.run(nst.compute_content_cost(a_S_value, a_S_value)) == 0
+
+
+def test_gram_gradients_equal_tensorflows_own(sess):
+    """gram_matrix's and activation_gram's written-out gradients against TensorFlow's gradient of the
+    plain matmul, under a non-symmetric upstream gradient; and both Gram forms give the same values."""
+    rng = np.random.default_rng(0)
+    a = tf.constant(rng.normal(size=(1, 5, 4, 3)).astype(np.float32))
+    weights = tf.constant(rng.normal(size=(3, 3)).astype(np.float32))  # dJ/dG, not symmetric
+    A = nst.unroll_volume(a)
+    plain = tf.matmul(A, tf.transpose(A))
+    grams = [plain, nst.gram_matrix(A), nst.costs.activation_gram(a)]
+    values = sess.run(grams)
+    grads = sess.run([tf.gradients(tf.reduce_sum(weights * G), a)[0] for G in grams])
+    for v, g in zip(values[1:], grads[1:]):
+        np.testing.assert_allclose(v, values[0], rtol=1e-5)
+        np.testing.assert_allclose(g, grads[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(nst.costs.activation_gram(sess.run(a)), values[0], rtol=1e-5)
+
+
+
+def test_delayed_gram_gradients_wait_for_the_deeper_layers_and_keep_the_numbers(tiny_model):
+    """After delay_gram_gradients each style layer's F (dG + dGᵀ) but the deepest has the deeper
+    layers' gradient as a control input (so it is not held through the step); same gradient."""
+    rng = np.random.default_rng(2)
+    style, start = (rng.normal(0, 50, (1, 16, 16, 3)).astype(np.float32) for _ in range(2))
+
+    def gradient(delay):
+        with tf.Graph().as_default() as graph, tf.compat.v1.Session() as sess:
+            model = nst.load_vgg_model(tiny_model, height=16, width=16, verbose=False)
+            model["input"].load(style, sess)
+            J = nst.compute_style_cost(model, nst.STYLE_LAYERS, sess=sess)
+            grad = tf.gradients(J, model["input"])[0]
+            if delay:
+                nst.costs.delay_gram_gradients()
+            waiting = [op for op in graph.get_collection(nst.costs.GRAM_GRADIENTS) if op.control_inputs]
+            model["input"].load(start, sess)
+            return sess.run(grad), len(waiting)
+
+    (plain, none), (delayed, waiting) = gradient(False), gradient(True)
+    assert none == 0 and waiting == len(nst.STYLE_LAYERS) - 1  # conv5_1 has nothing deeper
+    np.testing.assert_allclose(delayed, plain, rtol=1e-5, atol=1e-6 * np.abs(plain).max())

@@ -105,5 +105,5 @@ def test_save_image_bad_targets(tmp_path, rgb_image):
 
 def test_memory_estimate_is_linear_in_pixels():
     small, big = images.estimate_peak_memory(400, 300), images.estimate_peak_memory(800, 600)
-    assert 2.4e9 < small < 3e9 and big - small == pytest.approx(3 * (small - images.MEMORY_BASE_BYTES))
-    assert images.estimate_peak_memory(1920, 1080) > 9.95e9  # measured by make bench
+    assert 1.1e9 < small < 1.5e9 and big - small == pytest.approx(3 * (small - images.MEMORY_BASE_BYTES))
+    assert images.estimate_peak_memory(1920, 1080) > 7.07e9  # measured by make bench

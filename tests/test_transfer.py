@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 import nst_utils as nst
-from nst_utils import colors, transfer
+from nst_utils import colors, tf, transfer
 from nst_utils.transfer import Settings
 
 
@@ -87,6 +87,19 @@ def test_optimizers_lower_the_cost_with_exact_pass_counts(tiny_model, photos, op
     assert image.shape == (48, 64, 3) and image.dtype == np.uint8
     assert len(history["total"]) == 15 and not history["interrupted"]
     assert min(history["total"]) < 0.5 * history["total"][0]
+
+
+def test_lbfgs_keeps_pixels_within_the_valid_range(tiny_model, sess):
+    """A cost that rewards brightness without limit: L-BFGS-B must stop every pixel at 255."""
+    network = nst.read_network(tiny_model)
+    model = nst.load_vgg_model(tiny_model, height=8, width=8, verbose=False)
+    J = -tf.reduce_sum(model["input"])
+    costs = {"total": J, "content": J, "style": J, "tv": J}
+    monitor = transfer.Monitor(6, Settings(progress=False), (8, 8), network.deprocess)
+    start = network.preprocess(np.full((8, 8, 3), 128.0))
+    best = transfer.run_lbfgs(sess, model, costs, start, 6, monitor, network)
+    high = network.preprocess(np.full((8, 8, 3), 255.0))
+    assert (best <= high + 1e-3).all() and np.allclose(best, high, atol=1e-3)
 
 
 def test_seed_reproducible(tiny_model, photos):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nst_utils
-from nst_utils import CONFIG, NSTError, load_vgg_model, reshape_and_normalize_image, vgg
+from nst_utils import CONFIG, NSTError, load_vgg_model, reshape_and_normalize_image, tf, vgg
 from weights_fixtures import (VGG16_BLOCKS, VGG19_BLOCKS, avg_pool, conv_relu, random_layers,
                               write_hed, write_keras, write_matconvnet)
 
@@ -185,3 +185,49 @@ def test_missing_explicit_file_and_bad_options(tmp_path, monkeypatch):
         load_vgg_model(pooling="median")
     with pytest.raises(NSTError, match="width 0"):
         load_vgg_model(width=0)
+
+
+def test_weights_stay_out_of_the_graph_and_work_in_any_session(rgb_image):
+    """The 59 MB of bundled weights are not GraphDef constants (each session executor would copy
+    them), nothing but the input is trainable, and a second session needs no initialisation."""
+    with tf.Graph().as_default() as graph:
+        model = load_vgg_model(height=12, width=16, verbose=False)
+        assert graph.as_graph_def().ByteSize() < 1_000_000
+        assert tf.compat.v1.trainable_variables() == [model["input"]]
+        x = reshape_and_normalize_image(rgb_image)
+        results = []
+        for _ in range(2):
+            with tf.compat.v1.Session() as sess:
+                sess.run(model["input"].assign(x))
+                results.append(sess.run(model["conv2_1"]))
+    np.testing.assert_array_equal(results[0], results[1])
+    assert results[0].std() > 0
+
+
+@pytest.mark.parametrize("pooling", ["avg", "max"])
+def test_input_gradient_equals_tensorflows_and_no_kernel_gradient_is_built(weight_file, sess, rgb_image, pooling):
+    """The layers' written-out gradient (input only) against TensorFlow's own gradient of the same
+    network built from plain ops; and Adam's default gating builds no kernel gradient."""
+    path, layers, _, _ = weight_file
+    model = load_vgg_model(path, height=12, width=16, pooling=pooling)
+    x = model["input"]
+    plain, block = x, 1
+    for name, kernel, bias in vgg.read_network(path).layers:
+        if int(name[4]) != block:
+            plain, block = vgg._pool(plain, pooling, block), int(name[4])
+        plain = tf.nn.relu(tf.nn.conv2d(plain, kernel, strides=1, padding="SAME") + bias)
+        if name == "conv3_1":
+            break
+    weights = tf.constant(np.random.default_rng(0).normal(size=plain.shape.as_list()).astype(np.float32))
+    ours, theirs = (tf.gradients(tf.reduce_sum(weights * a), x)[0] for a in (model["conv3_1"], plain))
+    x.load(reshape_and_normalize_image(rgb_image), sess)
+    ours, theirs = sess.run([ours, theirs])
+    assert np.abs(theirs).max() > 0
+    np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5 * np.abs(theirs).max())
+
+    def kernel_gradients():
+        return sum(op.type == "Conv2DBackpropFilter" for op in tf.compat.v1.get_default_graph().get_operations())
+
+    assert kernel_gradients() == 5  # TensorFlow's own gradient of the plain copy builds them ...
+    tf.compat.v1.train.AdamOptimizer(2.0).minimize(tf.reduce_sum(model["conv3_1"]))
+    assert kernel_gradients() == 5  # ... ours does not
