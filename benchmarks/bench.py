@@ -29,7 +29,7 @@ def time_size(width, height, iterations):
 
     import nst_utils as nst
     from nst_utils import tf
-    from nst_utils.transfer import gflop_per_iteration
+    from nst_utils.transfer import gflop_per_iteration, matmul_timer
 
     content = nst.load_image(nst.CONFIG.CONTENT_IMAGE, width, height)
     style = nst.load_image(nst.CONFIG.STYLE_IMAGE, width, height)
@@ -44,7 +44,7 @@ def time_size(width, height, iterations):
         for _ in range(3):  # warm-up: graph optimisation, memory pools; peak memory is reached here
             sess.run(step)
         peak = peak_bytes()  # before the matmul below adds its own buffers
-        matmul = matmul_timer()
+        matmul = matmul_timer(n=4096)
         times, rates = [], []
         for _ in range(iterations):  # alternate, so that both see the same machine
             start = time.perf_counter()
@@ -79,26 +79,6 @@ def child(*args):
     out = subprocess.run([sys.executable, __file__, "--child", *map(str, args)], check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
-
-
-def matmul_timer(n=4096):
-    """A function that runs one ``n x n`` float32 matmul in its own graph and returns its GFLOP/s."""
-    from nst_utils import tf
-
-    graph = tf.Graph()
-    with graph.as_default():
-        a = tf.Variable(tf.random.normal([n, n], seed=1))
-        product = tf.reduce_sum(tf.matmul(a, a))
-        sess = tf.compat.v1.Session(graph=graph)
-        sess.run(a.initializer)
-        sess.run(product)
-
-    def run():
-        start = time.perf_counter()
-        sess.run(product)
-        return 2 * n**3 / (time.perf_counter() - start) / 1e9
-
-    return run
 
 
 def bench_steps():
