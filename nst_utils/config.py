@@ -17,3 +17,5 @@ class CONFIG:
     #: Where the real VGG-19 goes (``nst-weights download`` puts it there).
     VGG_MODEL = DATA_DIR / "imagenet-vgg-verydeep-19.mat"
     KERAS_VGG19 = DATA_DIR / "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    #: Calibration factors of weight files other than the bundled one, measured on first use.
+    CALIBRATION_CACHE = DATA_DIR / "calibration.json"

@@ -13,7 +13,7 @@ from .config import CONFIG
 from .costs import CONTENT_LAYER, STYLE_LAYERS, compute_content_cost, compute_style_cost, total_cost
 from .costs import delay_gram_gradients, total_variation_cost
 from .images import generate_noise_image, load_image, reshape_and_normalize_image, save_image, to_rgb
-from .vgg import load_vgg_model
+from .vgg import current_network, load_vgg_model
 
 
 def build_costs(sess, model, content_image, style_image, content_layer=CONTENT_LAYER,
@@ -84,15 +84,18 @@ def model_nn(sess, model, train_step, costs, input_image, num_iterations=200, pr
 
 def stylize(content_path=CONFIG.CONTENT_IMAGE, style_path=CONFIG.STYLE_IMAGE, width=None, height=None,
             num_iterations=200, learning_rate=2.0, alpha=10, beta=40, noise_ratio=CONFIG.NOISE_RATIO,
-            seed=0, model_path=None, print_every=20, save_dir=None, progress=None):
-    """The assignment's whole recipe in a private graph: returns ``(RGB uint8 image, history)``."""
+            seed=0, model_path=None, print_every=20, save_dir=None, progress=None, calibrated=True):
+    """The assignment's whole recipe in a private graph: returns ``(RGB uint8 image, history)``.
+
+    ``calibrated=False`` uses the raw network instead of the calibrated one (see ``load_vgg_model``).
+    """
     width = CONFIG.IMAGE_WIDTH if width is None else width
     height = CONFIG.IMAGE_HEIGHT if height is None else height
     content = load_image(content_path, width, height)
     style = load_image(style_path, width, height)
     with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
         tf.compat.v1.set_random_seed(seed)
-        model = load_vgg_model(model_path, height=height, width=width)
+        model = load_vgg_model(model_path, height=height, width=width, calibrated=calibrated)
         content_image = reshape_and_normalize_image(content)
         style_image = reshape_and_normalize_image(style)
         costs = build_costs(sess, model, content_image, style_image, alpha=alpha, beta=beta)
@@ -103,38 +106,68 @@ def stylize(content_path=CONFIG.CONTENT_IMAGE, style_path=CONFIG.STYLE_IMAGE, wi
         return to_rgb(image), history
 
 
-def minimize_lbfgs(sess, cost, variable, start, max_evaluations=100, bounds=None):
-    """Minimise ``cost`` over ``variable`` with scipy's L-BFGS-B from ``start``.
+#: L-BFGS works on the cost scaled so that its first step moves pixels by at most this much (0..255
+#: scale): without it the result would depend on the cost's absolute size, not only on alpha/beta.
+LBFGS_FIRST_STEP = 10.0
 
-    Each evaluation is one forward and backward pass: cost and gradient come from one ``sess.run``.
-    ``bounds``: ``(low, high)`` arrays broadcastable to the variable. Returns ``(best value, costs)``.
+
+def lbfgs(sess, costs, variable, start, passes, bounds=None, on_pass=None):
+    """scipy's L-BFGS-B on the pixels of ``variable`` from ``start``, for ``passes`` forward+backward passes.
+
+    The one L-BFGS driver of the package (notebooks 02, 04, 06 and the ``nst`` command). ``costs``:
+    a dict of scalar tensors whose ``'total'`` is minimised; its gradient comes from the same
+    ``sess.run`` as the costs. ``bounds``: ``(low, high)`` arrays of the variable's shape (e.g.
+    :meth:`Network.pixel_bounds`). ``on_pass(image, values)`` sees every evaluated image with its costs.
+    Returns ``(best image, totals)``: the lowest-cost image evaluated (the line search may end on a
+    worse one) and the total cost of every pass.
     """
     from scipy.optimize import Bounds, minimize
 
-    grad = tf.gradients(cost, variable)[0]
+    grad = tf.gradients(costs["total"], variable)[0]
+    delay_gram_gradients(grad.graph)
     shape = start.shape
-    costs = []
-
-    def f(x):
-        variable.load(x.reshape(shape).astype(np.float32), sess)
-        value, g = sess.run([cost, grad])
-        costs.append(float(value))
-        return float(value), g.astype(np.float64).ravel()
-
+    totals, best, scale = [], [np.inf, start], []
     if bounds is not None:
-        bounds = Bounds(*(np.broadcast_to(b, shape).ravel() for b in bounds))
-    result = minimize(f, start.astype(np.float64).ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
-                      options={"maxfun": max_evaluations, "maxiter": max_evaluations, "ftol": 0, "gtol": 0})
-    return result.x.reshape(shape).astype(np.float32), costs
+        low, high = (np.broadcast_to(b, shape) for b in bounds)
+        start = np.clip(start, low, high)
+        bounds = Bounds(low.ravel(), high.ravel())  # arrays: a list of pairs takes ~120 bytes per pixel
+
+    def f(flat):
+        if len(totals) == passes:  # scipy may ask for a few passes more than maxfun
+            raise _BudgetSpent
+        image = flat.reshape(shape).astype(np.float32)
+        variable.load(image, sess)
+        values, g = sess.run([costs, grad])
+        total = float(values["total"])
+        totals.append(total)
+        if total < best[0]:
+            best[:] = total, image
+        if on_pass is not None:
+            on_pass(image, values)
+        if not scale:  # L-BFGS-B's first step is the raw gradient: make it LBFGS_FIRST_STEP pixel levels
+            scale.append(LBFGS_FIRST_STEP / max(float(np.abs(g).max()), 1e-12))
+        return scale[0] * total, scale[0] * g.astype(np.float64).ravel()
+
+    try:
+        minimize(f, np.asarray(start, np.float64).ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
+                 options={"maxfun": passes, "maxiter": passes, "ftol": 0, "gtol": 0})
+    except _BudgetSpent:
+        pass
+    return best[1], totals
+
+
+class _BudgetSpent(Exception):
+    """Raised inside the L-BFGS objective once the pass budget is used up."""
 
 
 def reconstruct(content=None, style=None, content_layer=CONTENT_LAYER, style_layers=STYLE_LAYERS,
-                width=200, height=150, max_evaluations=100, seed=0, model_path=None):
+                width=200, height=150, max_evaluations=100, seed=0, model_path=None, calibrated=True):
     """Synthesise an image from white noise that matches only the content and/or the style of images.
 
     ``content``/``style``: RGB arrays (resized to ``width`` x ``height``) or None. Optimises the content
     cost at ``content_layer`` plus the style cost over ``style_layers`` with L-BFGS (Gatys et al.,
-    Fig. 1). Returns ``(RGB uint8 image, list of costs)``. Introduced in notebooks 02 and 04.
+    Fig. 1) on the calibrated (or, ``calibrated=False``, the raw) network. Returns
+    ``(RGB uint8 image, list of costs)``. Introduced in notebooks 02 and 04.
     """
     from PIL import Image
 
@@ -142,7 +175,7 @@ def reconstruct(content=None, style=None, content_layer=CONTENT_LAYER, style_lay
         return np.asarray(Image.fromarray(np.asarray(image, np.uint8)).resize((width, height), Image.LANCZOS))
 
     with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
-        model = load_vgg_model(model_path, height=height, width=width, verbose=False)
+        model = load_vgg_model(model_path, height=height, width=width, verbose=False, calibrated=calibrated)
         J = 0.0
         if content is not None:
             model["input"].load(reshape_and_normalize_image(fit(content)), sess)
@@ -153,8 +186,6 @@ def reconstruct(content=None, style=None, content_layer=CONTENT_LAYER, style_lay
             J += compute_style_cost(model, style_layers, sess=sess)
         grey = reshape_and_normalize_image(np.full((height, width, 3), 127.5))
         start = generate_noise_image(grey, noise_ratio=1.0, rng=np.random.default_rng(seed)) + grey
-        low = reshape_and_normalize_image(np.zeros((height, width, 3)))
-        high = reshape_and_normalize_image(np.full((height, width, 3), 255.0))
-        image, costs = minimize_lbfgs(sess, J, model["input"], start, max_evaluations,
-                                      bounds=(np.minimum(low, high), np.maximum(low, high)))
-        return to_rgb(image), costs
+        bounds = current_network().pixel_bounds(start.shape)
+        image, totals = lbfgs(sess, {"total": J}, model["input"], start, max_evaluations, bounds)
+        return to_rgb(image), totals

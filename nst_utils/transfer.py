@@ -21,13 +21,11 @@ from .costs import CONTENT_LAYER, STYLE_LAYERS, activation_gram, compute_content
 from .costs import total_variation_cost
 from .errors import NSTError
 from .images import check_image_size, estimate_peak_memory, read_image, save_image
+from .optimize import lbfgs
 from .vgg import load_vgg_model, read_network
 
 #: Coarse-to-fine: halve the size while the longest side exceeds this.
 COARSEST_SIDE = 700
-#: L-BFGS works on the cost scaled so that its first step moves pixels by at most this much (0..255
-#: scale): without it the result would depend on the cost's absolute size, not only on alpha/beta.
-LBFGS_FIRST_STEP = 10.0
 #: Building and optimising a level's graph before its first pass (measured: 4 to 7 s on 2 cores).
 SETUP_SECONDS = 6.0
 
@@ -57,6 +55,7 @@ class Settings:
     save_every: int = 0  # keep (and save, with save_dir) an image every N iterations
     save_dir: Path = None
     model: str = None  # weight file; None: the usual search (see vgg.find_weights)
+    calibrated: bool = True  # every layer at the same mean activation (see nst_utils.calibration)
     progress: bool = True
 
 
@@ -165,11 +164,11 @@ def scaled_style(style, width, height, scale):
     return resize(style, w, h)
 
 
-def style_grams(network_path, style, layers, pooling="avg"):
+def style_grams(network_path, style, layers, pooling="avg", calibrated=True):
     """``{layer: G / (n_H n_W)}`` of an RGB style image at its own size, from a private graph."""
     with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
         model = load_vgg_model(network_path, height=style.shape[0], width=style.shape[1], pooling=pooling,
-                               verbose=False)
+                               verbose=False, calibrated=calibrated)
         from .images import reshape_and_normalize_image
 
         model["input"].load(reshape_and_normalize_image(style), sess)
@@ -253,45 +252,13 @@ def run_adam(sess, model, costs, start, iterations, learning_rate, monitor):
 
 
 def run_lbfgs(sess, model, costs, start, iterations, monitor, network):
-    """scipy's L-BFGS-B on the pixels (kept within the valid pixel range); cost and gradient in one
-    ``sess.run`` per pass."""
-    from scipy.optimize import Bounds, minimize
+    """:func:`nst_utils.optimize.lbfgs` on the pixels, kept within the valid pixel range; every pass's
+    costs go to ``monitor``. Returns the best image."""
+    def record(image, values):
+        monitor.record(image, values["total"], values["content"], values["style"], values["tv"])
 
-    x = model["input"]
-    grad = tf.gradients(costs["total"], x)[0]
-    delay_gram_gradients()
-    fetches = [costs["total"], grad, costs["content"], costs["style"], costs["tv"]]
-    shape = start.shape
-    low = network.preprocess(np.zeros(shape[1:]))
-    high = network.preprocess(np.full(shape[1:], 255.0))
-    low, high = np.minimum(low, high), np.maximum(low, high)
-    bounds = Bounds(low.ravel(), high.ravel())  # arrays: a list of pairs takes ~120 bytes per pixel
-
-    done, scale = [], []
-
-    def f(flat):
-        if len(done) == iterations:  # scipy may ask for a few passes more than maxfun
-            raise _BudgetSpent
-        image = flat.reshape(shape).astype(np.float32)
-        x.load(image, sess)
-        total, g, content, style, tv = sess.run(fetches)
-        monitor.record(image, total, content, style, tv)
-        done.append(float(total))
-        if not scale:  # L-BFGS-B's first step is the raw gradient: make it LBFGS_FIRST_STEP pixel levels
-            scale.append(LBFGS_FIRST_STEP / max(float(np.abs(g).max()), 1e-12))
-        return scale[0] * float(total), scale[0] * g.astype(np.float64).ravel()
-
-    try:
-        minimize(f, np.clip(start, low, high).astype(np.float64).ravel(),
-                 jac=True, method="L-BFGS-B", bounds=bounds,
-                 options={"maxfun": iterations, "maxiter": iterations, "ftol": 0, "gtol": 0})
-    except _BudgetSpent:
-        pass
-    return monitor.best_image  # L-BFGS's line search may end on a worse point than its best
-
-
-class _BudgetSpent(Exception):
-    """Raised inside the L-BFGS objective once the pass budget is used up."""
+    best, _ = lbfgs(sess, costs, model["input"], start, iterations, network.pixel_bounds(start.shape), record)
+    return best
 
 
 def transfer(content, styles, settings=None):
@@ -330,7 +297,7 @@ def transfer(content, styles, settings=None):
             content_rgb = resize(content_full, w, h)
             content_input = network.preprocess(content_rgb)
             grams = [style_grams(settings.model, scaled_style(s, w, h, settings.style_scale),
-                                 settings.style_layers, settings.pooling) for s in styles]
+                                 settings.style_layers, settings.pooling, settings.calibrated) for s in styles]
             if image is not None:  # refine the previous level's result, upsampled
                 start = network.preprocess(resize(network.deprocess(image), w, h))
             elif isinstance(init, np.ndarray):
@@ -342,7 +309,8 @@ def transfer(content, styles, settings=None):
                 start = settings.noise_ratio * noise + (1 - settings.noise_ratio) * content_input
             with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
                 tf.compat.v1.set_random_seed(settings.seed)
-                model = load_vgg_model(settings.model, height=h, width=w, pooling=settings.pooling, verbose=False)
+                model = load_vgg_model(settings.model, height=h, width=w, pooling=settings.pooling, verbose=False,
+                                       calibrated=settings.calibrated)
                 model["input"].load(content_input, sess)
                 out = model[settings.content_layer]
                 J_content = compute_content_cost(outside_graph(sess.run(out)), out)

@@ -38,6 +38,13 @@ class Network:
     channel_order: str  # "RGB" or "BGR": the order the network expects
     mean: tuple  # mean pixel subtracted from the input, in ``channel_order``
     layers: tuple  # ((name, kernel (3, 3, C_in, C_out), bias (C_out,)), ...) in order
+    factors: dict = None  # calibrated: {layer: c} with output = c * the raw output (nst_utils.calibration)
+
+    @property
+    def description(self):
+        """One line: which network, and whether it is calibrated."""
+        state = "calibrated" if self.factors else "raw, uncalibrated"
+        return f"{self.name}, {state}"
 
     def preprocess(self, image):
         """RGB ``(H, W, 3)`` with values in 0..255 -> network input ``(1, H, W, 3)`` float32."""
@@ -54,6 +61,12 @@ class Network:
         if self.channel_order == "BGR":
             x = x[..., ::-1]
         return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+
+    def pixel_bounds(self, shape):
+        """``(low, high)`` network inputs of ``shape`` ``(1, H, W, 3)``: the valid pixels 0..255, per channel."""
+        low = self.preprocess(np.zeros(shape[-3:]))
+        high = self.preprocess(np.full(shape[-3:], 255.0))
+        return np.minimum(low, high), np.maximum(low, high)
 
 
 _current = None  # the Network most recently loaded (its input convention is used by the image helpers)
@@ -91,11 +104,24 @@ def find_weights(path=None):
     return bundled_weights_path()
 
 
-def read_network(path=None):
-    """Read the weights at ``path`` (see :func:`find_weights`) into a :class:`Network` (cached)."""
+def read_network(path=None, calibrated=False):
+    """Read the weights at ``path`` (see :func:`find_weights`) into a :class:`Network` (cached).
+
+    ``calibrated``: every layer rescaled to the same mean activation (see :mod:`nst_utils.calibration`).
+    """
     path = find_weights(path)
     stat = path.stat()
+    if calibrated:
+        return _calibrated_network(path.resolve(), stat.st_mtime_ns, stat.st_size)
     return _read_network(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _calibrated_network(path, mtime_ns, size):
+    from . import calibration
+
+    raw = _read_network(path, mtime_ns, size)
+    return calibration.apply_factors(raw, calibration.stored_factors(raw))
 
 
 @functools.lru_cache(maxsize=4)
@@ -195,10 +221,11 @@ def _network(name, path, order, mean, layers):
     return Network(name, Path(path), order, tuple(float(m) for m in mean), tuple(layers))
 
 
-def load_vgg_model(path=None, height=None, width=None, pooling="avg", verbose=True):
+def load_vgg_model(path=None, height=None, width=None, pooling="avg", verbose=True, calibrated=True):
     """Build the VGG graph on a trainable input image; return the assignment's dict of tensors.
 
-    Keys: ``'input'``, a ``tf.Variable`` of shape ``(1, height, width, 3)`` (default from CONFIG);
+    ``calibrated``: every layer rescaled to the same mean activation, so that every style layer
+    counts (see :mod:`nst_utils.calibration`); ``False`` gives the raw pretrained network. Keys: ``'input'``, a ``tf.Variable`` of shape ``(1, height, width, 3)`` (default from CONFIG);
     ``'conv1_1'``, ``'conv1_2'``, ``'avgpool1'``, ``'conv2_1'``, ... (conv keys hold the ReLU outputs;
     with ``pooling='max'`` the pooling keys are ``'maxpool1'``, ...). The weights are fixed tensors
     kept out of the GraphDef (see :func:`nst_utils._tf.outside_graph`): they work in any session
@@ -212,12 +239,16 @@ def load_vgg_model(path=None, height=None, width=None, pooling="avg", verbose=Tr
     check_image_size(width, height)
     if pooling not in ("avg", "max"):
         raise NSTError(f"pooling={pooling!r}: use 'avg' (the assignment's) or 'max'")
-    net = read_network(path)
+    net = read_network(path, calibrated=calibrated)
     _current = net
-    if verbose and net.path not in _announced:
-        _announced.add(net.path)
-        print(f"Loaded {net.name}, {pooling} pooling.")
+    if verbose and (net.path, calibrated, pooling) not in _announced:
+        _announced.add((net.path, calibrated, pooling))
+        print(f"Loaded {net.description}, {pooling} pooling.")
+    return build_graph(net, height, width, pooling)
 
+
+def build_graph(net, height, width, pooling="avg"):
+    """The dict of tensors of :func:`load_vgg_model` for a :class:`Network`, on a new input variable."""
     graph = {"input": tf.Variable(np.zeros((1, height, width, 3)), dtype="float32", name="input")}
     x = graph["input"]
     block = 1

@@ -3,11 +3,22 @@ import pytest
 
 import nst_utils  # noqa: F401  (quiet TensorFlow import, graph mode)
 from nst_utils import tf, transfer
-from weights_fixtures import VGG19_BLOCKS, random_layers, write_matconvnet
+from nst_utils import vgg
+from weights_fixtures import (RGB_MEAN, VGG16_BLOCKS, VGG19_BLOCKS, random_layers, write_hed, write_keras,
+                              write_matconvnet)
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: end-to-end runs (skipped by make test-fast)")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def calibration_cache(tmp_path_factory):
+    """Calibrations of the tests' weight files go to a temporary cache, not to data/."""
+    path = tmp_path_factory.mktemp("calibration") / "calibration.json"
+    saved, nst_utils.CONFIG.CALIBRATION_CACHE = nst_utils.CONFIG.CALIBRATION_CACHE, path
+    yield path
+    nst_utils.CONFIG.CALIBRATION_CACHE = saved
 
 
 @pytest.fixture
@@ -49,3 +60,26 @@ def interrupt_at(monkeypatch):
 
         monkeypatch.setattr(transfer.Monitor, "record", interrupting)
     return arm
+
+
+@pytest.fixture
+def vgg19_layers():
+    return random_layers(VGG19_BLOCKS)
+
+
+@pytest.fixture(params=["mat-old", "mat-new", "keras", "hed"])
+def weight_file(request, tmp_path, vgg19_layers):
+    """(path, layers, expected channel order, expected mean in that order) for each layout."""
+    kind = request.param
+    if kind.startswith("mat"):
+        path = tmp_path / "imagenet-vgg-verydeep-19.mat"
+        write_matconvnet(path, vgg19_layers, RGB_MEAN, layout=kind[4:])
+        return path, vgg19_layers, "RGB", RGB_MEAN
+    if kind == "keras":
+        path = tmp_path / "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+        write_keras(path, vgg19_layers)
+        return path, vgg19_layers, "BGR", vgg.KERAS_BGR_MEAN
+    layers = random_layers(VGG16_BLOCKS)
+    path = tmp_path / "hed.weights.h5"
+    write_hed(path, layers)
+    return path, layers, "BGR", vgg.HED_BGR_MEAN

