@@ -24,8 +24,12 @@ def _show_photos(fig):
     display(Image(data=buffer.getvalue(), format="jpeg"))
 
 
-def show_images(images, captions, title=None, columns=None, size=3.2):
-    """Show RGB images side by side (in rows of ``columns``), each with its caption."""
+def show_images(images, captions, title=None, columns=None, size=3.2, interpolation=None):
+    """Show RGB images side by side (in rows of ``columns``), each with its caption.
+
+    ``interpolation``: how matplotlib resamples them to the figure's size, e.g. ``"lanczos"`` (smooth) or
+    ``"nearest"`` (pixels as they are); default: matplotlib's ``image.interpolation`` setting.
+    """
     columns = columns or len(images)
     rows = -(-len(images) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(size * columns * 4 / 3, size * rows + 0.4), squeeze=False,
@@ -33,7 +37,7 @@ def show_images(images, captions, title=None, columns=None, size=3.2):
     for ax in axes.ravel():
         ax.axis("off")
     for ax, image, caption in zip(axes.ravel(), images, captions):
-        ax.imshow(np.asarray(image))
+        ax.imshow(np.asarray(image), interpolation=interpolation)
         ax.set_title(caption, fontsize=10)
     if title:
         fig.suptitle(title, fontsize=12)

@@ -114,3 +114,43 @@ def test_real_network_run(tmp_path):
     assert last < 0.2 * first
     image = np.asarray(Image.open(out_file))
     assert image.shape == (72, 96, 3) and image.std() > 10
+
+
+def settings_for(*argv, tmp_path):
+    _, _, settings = cli.prepare(cli.parser().parse_args([str(a) for a in argv] + ["-o", str(tmp_path / "o.png")]))
+    return settings
+
+
+def test_defaults_are_for_art_and_the_recipe_is_one_option_away(tmp_path):
+    wide = tmp_path / "wide.png"
+    Image.fromarray(np.zeros((100, 250, 3), np.uint8)).save(wide)
+    art = settings_for(wide, STYLE, tmp_path=tmp_path)
+    assert (art.width, art.height) == (cli.ART["size"], round(cli.ART["size"] * 100 / 250))  # the photo's aspect
+    assert (art.optimizer, art.iterations, art.content_weight, art.style_weight) == \
+        (cli.ART["optimizer"], cli.ART["iterations"], cli.ART["content_weight"], cli.ART["style_weight"])
+    assert art.calibrated and art.optimizer == "lbfgs" and art.init == cli.ART["init"] == "content"
+    recipe = settings_for(wide, STYLE, "--recipe", tmp_path=tmp_path)
+    assert (recipe.width, recipe.height, recipe.optimizer, recipe.iterations, recipe.learning_rate,
+            recipe.content_weight, recipe.style_weight, recipe.init, recipe.noise_ratio) == \
+        (400, 300, "adam", 200, 2.0, 10.0, 40.0, "noise", 0.6)
+    changed = settings_for(wide, STYLE, "--recipe", "--iterations", 7, "--style-weight", 1, "--width", 80,
+                           tmp_path=tmp_path)
+    assert (changed.iterations, changed.style_weight, changed.optimizer, changed.width, changed.height) == \
+        (7, 1.0, "adam", 80, 32)
+    assert not settings_for(wide, STYLE, "--raw-network", tmp_path=tmp_path).calibrated
+
+
+def test_help_says_what_the_defaults_are_and_why(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"L-BFGS for {cli.ART['iterations']} passes" in text and f"longest side {cli.ART['size']}" in text
+    assert "--recipe gives the assignment's recipe instead: 400x300, Adam with learning rate 2.0" in text
+    assert "--raw-network" in text and "calibrated" in text
+
+
+def test_plan_line_names_weights_and_network_state(tiny_model, tmp_path):
+    for extra, state in (([], "(calibrated)"), (["--raw-network"], "(raw)")):
+        settings = settings_for(CONTENT, STYLE, "--width", 64, "--model", tiny_model, *extra, tmp_path=tmp_path)
+        line = cli.describe(settings)
+        assert f"64x48 ({cli.ART['iterations']} it) with L-BFGS, alpha 10, beta {cli.ART['style_weight']:g}, on VGG-19 {state}" in line
