@@ -15,7 +15,7 @@ from .errors import NSTError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
-#: The defaults, for art: L-BFGS reaches the recipe's cost several times sooner (notebook 06, make bench),
+#: The defaults, for art: L-BFGS reaches the recipe's cost 2.6x sooner (make bench; notebook 06),
 #: so the same minutes buy a converged picture at a larger size; the style weight is raised because a
 #: converged L-BFGS result follows alpha/beta closely, where 200 Adam steps stop short of the style; the
 #: start is the photo itself, which keeps small faces recognisable where the recipe's faded start loses them.
@@ -43,7 +43,7 @@ def parser():
         description="Neural Style Transfer (Gatys et al.) on the command line.",
         epilog=f"Defaults, chosen for the best picture in a few minutes on two cores: the longest side "
                f"{ART['size']} pixels\n(the other follows the photo), L-BFGS for {ART['iterations']} passes (it "
-               f"reaches the assignment's\nresult several times sooner than Adam), content weight "
+               f"reaches the assignment's\nresult 2.6 times sooner than Adam), content weight "
                f"{ART['content_weight']:g}, style weight {ART['style_weight']:g}, starting from the photo\n"
                f"itself, on the calibrated network (every style layer counts).\n"
                f"--recipe gives the assignment's recipe instead: 400x300, Adam with learning rate 2.0, 200 "
