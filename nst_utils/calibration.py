@@ -124,9 +124,12 @@ def _write_cache(path, checksum, entry):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    except OSError:
+        return  # the factors are still used for this run; the next run measures them again
+    try:
         with os.fdopen(fd, "w") as f:
             json.dump(data, f, indent=1)
         os.replace(tmp, path)
     except OSError:
-        pass  # the factors are still used for this run; the next run measures them again
+        os.unlink(tmp)  # a full disk, say: no half-written cache is left behind
 

@@ -146,3 +146,16 @@ def test_style_layers_start_within_100x_of_each_other_on_unseen_images():
     for spread, photo, style_name, layer_costs in spreads[True]:
         assert spread < 100, f"{photo} with {style_name}: {layer_costs}"
     assert min(s for s, *_ in spreads[False]) > 1e4
+
+
+def test_a_failed_cache_write_leaves_no_file(weight_file, monkeypatch, tmp_path):
+    cache = tmp_path / "cache" / "calibration.json"
+    monkeypatch.setattr(nst.CONFIG, "CALIBRATION_CACHE", cache)
+    vgg._calibrated_network.cache_clear()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(calibration.json, "dump", full_disk)
+    assert vgg.read_network(weight_file[0], calibrated=True).factors
+    assert list(cache.parent.iterdir()) == []
