@@ -23,6 +23,9 @@ ART = dict(size=512, optimizer="lbfgs", iterations=150, content_weight=10.0, sty
 #: ``--recipe``: the assignment's recipe (notebook 05).
 RECIPE = dict(width=400, height=300, optimizer="adam", iterations=200, content_weight=10.0, style_weight=40.0,
               init="noise")
+RECIPE_TEXT = (f"{RECIPE['width']}x{RECIPE['height']}, Adam with learning rate 2.0, {RECIPE['iterations']} iterations, "
+               f"content weight {RECIPE['content_weight']:g}, style weight {RECIPE['style_weight']:g}, a start of "
+               f"60 % noise and 40 % photo")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -46,14 +49,13 @@ def parser():
                f"reaches the assignment's\nresult 2.6 times sooner than Adam), content weight "
                f"{ART['content_weight']:g}, style weight {ART['style_weight']:g}, starting from the photo\n"
                f"itself, on the calibrated network (every style layer counts).\n"
-               f"--recipe gives the assignment's recipe instead: 400x300, Adam with learning rate 2.0, 200 "
-               f"iterations,\ncontent weight 10, style weight 40, a start of 60 % noise and 40 % photo. Options "
-               f"given explicitly\noverride either.")
+               f"--recipe gives the assignment's recipe instead: {RECIPE_TEXT}.\n"
+               f"Options given explicitly override either.")
     p.add_argument("content", type=Path, help="content photo (PNG, JPEG, ...)")
     p.add_argument("styles", type=Path, nargs="+", metavar="STYLE", help="style image(s)")
     p.add_argument("-o", "--output", type=Path, required=True, help="output image (.png or .jpg)")
     p.add_argument("--recipe", action="store_true",
-                   help="the assignment's recipe: 400x300, Adam (learning rate 2.0), 200 iterations, alpha 10, beta 40")
+                   help="the assignment's recipe: " + RECIPE_TEXT.replace("%", "%%"))
     p.add_argument("--width", type=positive_int,
                    help=f"output width (default: longest side {ART['size']}, or from --height and the photo's aspect)")
     p.add_argument("--height", type=positive_int, help="output height (default: from the width and the photo's aspect)")
