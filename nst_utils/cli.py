@@ -20,6 +20,8 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 #: converged L-BFGS result follows alpha/beta closely, where 200 Adam steps stop short of the style; the
 #: start is the photo itself, which keeps small faces recognisable where the recipe's faded start loses them.
 ART = dict(size=512, optimizer="lbfgs", iterations=150, content_weight=10.0, style_weight=400.0, init="content")
+#: A side derived from the photo's aspect below this is refused (a 4000x10 strip would give 512x1).
+MIN_DERIVED_SIDE = 16
 #: ``--recipe``: the assignment's recipe (notebook 05).
 RECIPE = dict(width=400, height=300, optimizer="adam", iterations=200, content_weight=10.0, style_weight=40.0,
               init="noise")
@@ -121,6 +123,9 @@ def prepare(args):
     elif width is None and height is None:  # the longest side ART["size"], the photo's aspect
         scale = ART["size"] / max(content.shape[:2])
         width, height = max(1, round(content.shape[1] * scale)), max(1, round(content.shape[0] * scale))
+        if min(width, height) < MIN_DERIVED_SIDE:
+            raise NSTError(f"{args.content}: a {content.shape[1]}x{content.shape[0]} photo gives a {width}x{height} "
+                           f"picture at the default size; give --width and --height (or crop the photo)")
     elif width is None:
         width = max(1, round(height * content.shape[1] / content.shape[0]))
     elif height is None:

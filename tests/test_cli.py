@@ -154,3 +154,12 @@ def test_plan_line_names_weights_and_network_state(tiny_model, tmp_path):
         settings = settings_for(CONTENT, STYLE, "--width", 64, "--model", tiny_model, *extra, tmp_path=tmp_path)
         line = cli.describe(settings)
         assert f"64x48 ({cli.ART['iterations']} it) with L-BFGS, alpha 10, beta {cli.ART['style_weight']:g}, on VGG-19 {state}" in line
+
+
+def test_a_degenerate_aspect_is_refused_not_written(tmp_path, capsys):
+    strip = tmp_path / "strip.png"
+    Image.fromarray(np.zeros((10, 4000, 3), np.uint8)).save(strip)
+    code, _, err = run([strip, STYLE, "-o", tmp_path / "out.png"], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert "strip.png: a 4000x10 photo gives a 512x1 picture at the default size" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["strip.png"]
