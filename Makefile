@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench lab images release notebooks clean
+.PHONY: install demo test test-fast bench lab images release notebooks course clean
 
 $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ release: $(STAMP)
 notebooks: $(STAMP)
 	cd notebooks && for nb in [0-9][0-9]_*.ipynb; do ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace $$nb || exit 1; done
 	$(PY) scripts/release.py
+
+## An nbgrader course for teachers (README, "For teachers"): make course COURSE=~/nst-course [NOTEBOOKS="01 02"]
+COURSE ?= $(HOME)/nst-course
+course: $(STAMP)
+	$(PY) scripts/make_course.py "$(COURSE)" $(NOTEBOOKS)
 
 ## Regenerate the bundled images and lesson figures.
 images: $(STAMP)

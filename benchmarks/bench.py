@@ -38,7 +38,7 @@ def time_size(width, height, iterations):
         c, s = nst.reshape_and_normalize_image(content), nst.reshape_and_normalize_image(style)
         costs = nst.build_costs(sess, model, c, s)
         step = tf.compat.v1.train.AdamOptimizer(2.0).minimize(costs["total"])
-        nst.costs.delay_gram_gradients()  # as model_nn does
+        nst.costs.delay_gram_gradients()  # as nst.Watch does
         sess.run(tf.compat.v1.global_variables_initializer())
         model["input"].load(nst.generate_noise_image(c, rng=np.random.default_rng(0)), sess)
         for _ in range(3):  # warm-up: graph optimisation, memory pools; peak memory is reached here

@@ -26,5 +26,5 @@ from .images import (  # noqa: F401
     save_image,
     to_rgb,
 )
-from .optimize import build_costs, model_nn, stylize  # noqa: F401
+from .optimize import Watch, build_costs, model_nn, stylize  # noqa: F401
 from .vgg import Network, current_network, load_vgg_model, read_network  # noqa: F401

@@ -34,52 +34,83 @@ def build_costs(sess, model, content_image, style_image, content_layer=CONTENT_L
     return {"total": J, "content": J_content, "style": J_style}
 
 
-def model_nn(sess, model, train_step, costs, input_image, num_iterations=200, print_every=20,
-             save_dir=None, progress=None):
-    """Run ``train_step`` ``num_iterations`` times from ``input_image``; the assignment's loop.
+def model_nn(sess, model, train_step, input_image, num_iterations=200, monitor=None):
+    """The assignment's loop (the exercise of notebook 05): ``num_iterations`` steps from ``input_image``.
 
-    Prints the costs every ``print_every`` iterations and keeps the image then (and saves it in
-    ``save_dir`` if given). ``progress``: show a tqdm bar (default: only once a run takes > 5 s).
-    Ctrl-C stops early and keeps what was done. Returns ``(generated_image, history)``: the final
-    network input ``(1, H, W, 3)`` and ``{'iteration', 'total', 'content', 'style'}`` lists (one entry
-    per iteration, the costs of the image the step started from) plus ``'snapshots'``: a list of
-    ``(iteration, RGB uint8 image)``.
+    Initialises the variables, assigns ``input_image`` ``(1, H, W, 3)`` to ``model['input']``, runs
+    ``train_step`` ``num_iterations`` times and returns the final image, a numpy array of the same shape.
+    ``monitor(i)``, if given (e.g. a :class:`Watch`), is called before step ``i``.
     """
-    delay_gram_gradients(train_step.graph)  # less memory, same numbers (see nst_utils.costs)
     sess.run(tf.compat.v1.global_variables_initializer())
-    model["input"].load(input_image, sess)
-    fetches = [train_step, costs["total"], costs["content"], costs["style"]]
-    history = {"iteration": [], "total": [], "content": [], "style": [], "snapshots": [], "seconds": []}
-    bar = tqdm(total=num_iterations, disable=progress is False, delay=0 if progress else 5,
-               file=sys.stderr, unit="it", dynamic_ncols=True)
-    start = time.perf_counter()
+    sess.run(model["input"].assign(input_image))
+    for i in range(num_iterations):
+        if monitor is not None:
+            monitor(i)
+        sess.run(train_step)
+    return sess.run(model["input"])
 
-    def snapshot(i):
-        image = to_rgb(sess.run(model["input"]))
-        history["snapshots"].append((i, image))
-        if save_dir is not None:
-            save_image(f"{save_dir}/{i:04d}.png", image)
 
-    try:
-        for i in range(num_iterations):
-            if print_every and i % print_every == 0:
-                snapshot(i)
-            _, jt, jc, js = sess.run(fetches)
-            history["iteration"].append(i)
-            for key, value in (("total", jt), ("content", jc), ("style", js)):
-                history[key].append(float(value))
-            history["seconds"].append(time.perf_counter() - start)
-            if print_every and i % print_every == 0:
-                bar.write(f"Iteration {i:4d}: total cost = {jt:.4g}, content cost = {jc:.4g}, style cost = {js:.4g}")
-            bar.set_postfix(cost=f"{jt:.3g}", refresh=False)
-            bar.update()
-    except KeyboardInterrupt:
-        bar.write(f"Interrupted after {len(history['total'])} iterations: keeping the image so far.")
-    finally:
-        bar.close()
-    generated_image = sess.run(model["input"])
-    snapshot(len(history["total"]))
-    return generated_image, history
+class Watch:
+    """The monitor of :func:`model_nn`: costs, snapshots and a live view of the run.
+
+    Called before each step ``i``: every ``every`` iterations it evaluates the costs of the current
+    image (one forward pass, the step's own work is not visible from outside); every ``print_every``
+    it also prints them, keeps the image (saved in ``save_dir`` if given) and, with ``live=True`` in a
+    notebook, redraws the image and the cost curves in place (:class:`nst_utils.live.LiveView`).
+    :meth:`finish` records the final image and returns the history: lists ``'iteration'``,
+    ``'total'``, ``'content'``, ``'style'``, ``'seconds'`` and ``'snapshots'``, a list of
+    ``(iteration, RGB uint8 image)``. ``costs``: ``{'total': J, 'content': ..., 'style': ...}``.
+    """
+
+    def __init__(self, sess, model, costs, num_iterations, every=5, print_every=20, live=False, save_dir=None,
+                 progress=False, weights=(10, 40)):
+        delay_gram_gradients(costs["total"].graph)  # less memory in the steps, same numbers (nst_utils.costs)
+        self.sess, self.model, self.costs = sess, model, costs
+        self.num_iterations, self.every, self.print_every, self.save_dir = num_iterations, every, print_every, save_dir
+        self.history = {"iteration": [], "total": [], "content": [], "style": [], "seconds": [], "snapshots": []}
+        self.done = 0
+        self.view = None
+        if live:
+            from .live import LiveView
+            self.view = LiveView.in_notebook(num_iterations, weights)
+        self.bar = tqdm(total=num_iterations, disable=progress is False or self.view is not None,
+                        delay=0 if progress else 5, file=sys.stderr, unit="it", dynamic_ncols=True)
+        self.start = time.perf_counter()
+
+    def __call__(self, i):
+        self.done = i
+        if i:
+            self.bar.update()
+        shown = bool(self.print_every) and i % self.print_every == 0
+        if shown or (self.every and i % self.every == 0):
+            self._record(i, shown)
+
+    def _record(self, i, shown):
+        values, image = self.sess.run([self.costs, self.model["input"]])
+        history = self.history
+        history["iteration"].append(i)
+        for key in ("total", "content", "style"):
+            history[key].append(float(values[key]))
+        history["seconds"].append(time.perf_counter() - self.start)
+        self.bar.set_postfix(cost=f"{values['total']:.3g}", refresh=False)
+        if shown:
+            rgb = to_rgb(image)
+            history["snapshots"].append((i, rgb))
+            if self.save_dir is not None:
+                save_image(f"{self.save_dir}/{i:04d}.png", rgb)
+            self.bar.write(f"Iteration {i:4d}: total cost = {values['total']:.4g}, "
+                           f"content cost = {values['content']:.4g}, style cost = {values['style']:.4g}")
+            if self.view is not None:
+                self.view.update(rgb, history, i)
+
+    def finish(self):
+        """Record the final image (after the last step taken) and return the history."""
+        last = self.done + 1 if self.history["iteration"] else 0
+        if not self.history["iteration"] or self.history["iteration"][-1] != last:
+            self.bar.update()
+            self._record(last, shown=True)
+        self.bar.close()
+        return self.history
 
 
 def stylize(content_path=CONFIG.CONTENT_IMAGE, style_path=CONFIG.STYLE_IMAGE, width=None, height=None,
@@ -87,7 +118,8 @@ def stylize(content_path=CONFIG.CONTENT_IMAGE, style_path=CONFIG.STYLE_IMAGE, wi
             seed=0, model_path=None, print_every=20, save_dir=None, progress=None, calibrated=True):
     """The assignment's whole recipe in a private graph: returns ``(RGB uint8 image, history)``.
 
-    ``calibrated=False`` uses the raw network instead of the calibrated one (see ``load_vgg_model``).
+    The costs are recorded every ``print_every`` iterations (see :class:`Watch`); Ctrl-C stops early
+    and keeps the image so far. ``calibrated=False`` uses the raw network (see ``load_vgg_model``).
     """
     width = CONFIG.IMAGE_WIDTH if width is None else width
     height = CONFIG.IMAGE_HEIGHT if height is None else height
@@ -101,9 +133,14 @@ def stylize(content_path=CONFIG.CONTENT_IMAGE, style_path=CONFIG.STYLE_IMAGE, wi
         costs = build_costs(sess, model, content_image, style_image, alpha=alpha, beta=beta)
         train_step = tf.compat.v1.train.AdamOptimizer(learning_rate).minimize(costs["total"])
         start = generate_noise_image(content_image, noise_ratio, rng=np.random.default_rng(seed))
-        image, history = model_nn(sess, model, train_step, costs, start, num_iterations, print_every,
-                                  save_dir=save_dir, progress=progress)
-        return to_rgb(image), history
+        watch = Watch(sess, model, costs, num_iterations, every=print_every, print_every=print_every,
+                      save_dir=save_dir, progress=progress, weights=(alpha, beta))
+        try:
+            model_nn(sess, model, train_step, start, num_iterations, monitor=watch)
+        except KeyboardInterrupt:
+            watch.bar.write(f"Interrupted after {watch.done} iterations: keeping the image so far.")
+        history = watch.finish()
+        return history["snapshots"][-1][1], history
 
 
 #: L-BFGS works on the cost scaled so that its first step moves pixels by at most this much (0..255

@@ -45,7 +45,7 @@ def show_images(images, captions, title=None, columns=None, size=3.2, interpolat
 
 
 def show_snapshots(history, title="The generated image as the optimisation runs", columns=4):
-    """Grid of the images kept by :func:`nst_utils.model_nn` (``history['snapshots']``)."""
+    """Grid of the images kept by :class:`nst_utils.Watch` (``history["snapshots"]``)."""
     snapshots = history["snapshots"]
     show_images([im for _, im in snapshots], [f"iteration {i}" for i, _ in snapshots], title,
                 columns=min(columns, len(snapshots)))
@@ -69,16 +69,54 @@ def plot_costs(history, title="Costs during the optimisation", weights=(10, 40))
     plt.show()
 
 
-def show_heatmaps(matrices, captions, title=None, cmap="viridis", size=3.6):
-    """Matrices (e.g. Gram matrices) as heatmaps side by side, each with its own colour bar."""
-    fig, axes = plt.subplots(1, len(matrices), figsize=(size * len(matrices) * 1.15, size + 0.5), squeeze=False,
-                             layout="constrained")
+def show_heatmaps(matrices, captions, title=None, cmap="viridis", size=3.6, scale="own", vmin=None, marks=(),
+                  colorbar_label=None):
+    """Matrices (e.g. Gram matrices) as heatmaps side by side.
+
+    ``scale``: ``"own"`` (default) gives each heatmap its own linear colour bar; ``"shared"`` one linear
+    scale for all, so that equal colours mean equal values; ``"log"`` one shared logarithmic scale from
+    ``vmin`` (default: a ten-thousandth of the largest entry; smaller entries get its colour) to the largest
+    entry, so that entries of very different sizes can be told apart and compared.
+    ``marks``: entries ``(i, j)`` or ``(i, j, label)`` (row i, column j) outlined on every heatmap, each with its
+    label (default ``"(i,j)"``). ``colorbar_label``: what the colours measure.
+    """
+    from matplotlib.colors import LogNorm, Normalize
+    from matplotlib.patches import Rectangle
+
+    if scale not in ("own", "shared", "log"):
+        raise ValueError(f"scale must be 'own', 'shared' or 'log', not {scale!r}")
+    matrices = [np.asarray(m, dtype=np.float64) for m in matrices]
+    shared = scale != "own"
+    width = size * len(matrices) * (1.05 if shared else 1.15) + (0.9 if shared else 0)
+    fig, axes = plt.subplots(1, len(matrices), figsize=(width, size + 0.5), squeeze=False, layout="constrained")
+    top = max(m.max() for m in matrices)
+    if scale == "log":
+        low = vmin if vmin is not None else top * 1e-4
+        norm = LogNorm(vmin=low, vmax=top)
+    elif scale == "shared":
+        norm = Normalize(vmin=min(m.min() for m in matrices) if vmin is None else vmin, vmax=top)
     for ax, matrix, caption in zip(axes[0], matrices, captions):
-        im = ax.imshow(matrix, cmap=cmap)
+        shown = np.maximum(matrix, norm.vmin) if scale == "log" else matrix
+        im = ax.imshow(shown, cmap=cmap, norm=norm if shared else None, interpolation="nearest")
         ax.set_title(caption, fontsize=10)
         ax.set_xlabel("filter j")
         ax.set_ylabel("filter i")
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        for mark in marks:
+            i, j = mark[:2]
+            label = mark[2] if len(mark) > 2 else f"({i},{j})"
+            ax.add_patch(Rectangle((j - 1.5, i - 1.5), 3, 3, fill=False, ec="red", lw=1.6))
+            right = j < matrix.shape[1] * 0.7  # label beside the box, on the side with room
+            ax.annotate(label, (j + (1.6 if right else -1.6), i), xytext=(3 if right else -3, 0),
+                        textcoords="offset points", ha="left" if right else "right", va="center", fontsize=8,
+                        color="red", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
+        if not shared:
+            bar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+            if colorbar_label:
+                bar.set_label(colorbar_label)
+    if shared:
+        bar = fig.colorbar(im, ax=axes[0].tolist(), fraction=0.025, pad=0.02,
+                           extend="min" if scale == "log" and min(m.min() for m in matrices) < norm.vmin else "neither")
+        bar.set_label((colorbar_label or "value") + (" (log scale)" if scale == "log" else ""))
     if title:
         fig.suptitle(title, fontsize=12)
     plt.show()

@@ -1,12 +1,13 @@
 """Write nst_utils/check_data.json: the checks' cases and the reference implementation's outputs.
 
 Run ``python scripts/make_check_data.py``; tests/test_checks.py fails if the file is stale. The
-first case of each function is the original assignment's test.
+first case of each cost function is the original assignment's test; the network functions of
+notebooks 04 and 05 run on the checks' tiny network (``checks.tiny_model``).
 """
 import json
 from pathlib import Path
 
-from nst_utils import checks, costs
+from nst_utils import checks
 
 PAIR_CASES = [
     {"label": "the assignment's test", "shape": [1, 4, 4, 3], "graph_seed": 1, "seeds": [3, 9]},
@@ -31,13 +32,28 @@ CASES = {
         {"label": "alpha=1, beta=100", "np_seed": 5, "kwargs": {"alpha": 1, "beta": 100}},
         {"label": "alpha=7, beta=0.5", "np_seed": 7, "kwargs": {"alpha": 7, "beta": 0.5}},
     ],
+    "compute_style_cost": [
+        {"label": "the assignment's five layers", "net_seed": 1, "image_seed": 2,
+         "layers": [[f"conv{b}_1", 0.2] for b in range(1, 6)]},
+        {"label": "three layers, unequal weights", "net_seed": 3, "image_seed": 4,
+         "layers": [["conv1_1", 0.5], ["conv3_1", 0.3], ["conv5_1", 0.2]]},
+        {"label": "one layer", "net_seed": 5, "image_seed": 6, "layers": [["conv2_1", 1.0]]},
+    ],
+    "build_total_cost": [
+        {"label": "alpha=10, beta=40", "net_seed": 1, "image_seed": 7},
+        {"label": "alpha=1, beta=100", "net_seed": 3, "image_seed": 8, "kwargs": {"alpha": 1, "beta": 100}},
+    ],
+    "model_nn": [
+        {"label": "3 iterations", "net_seed": 1, "image_seed": 9, "learning_rate": 2.0, "iterations": 3},
+        {"label": "5 iterations", "net_seed": 3, "image_seed": 10, "learning_rate": 5.0, "iterations": 5},
+    ],
 }
 
 
 def build():
     data = {}
     for name, cases in CASES.items():
-        reference = getattr(costs, name)
+        reference = checks.REFERENCES[name]
         data[name] = [dict(case, expected=checks.evaluate(reference, name, case).tolist()) for case in cases]
     return data
 

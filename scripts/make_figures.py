@@ -8,6 +8,8 @@ photos it uses as thumbnails; grey placeholders are drawn if they are missing).
 * ``content_cost.png``  the content cost at one layer
 * ``style_cost.png``    the style cost over several layers
 * ``nst_overview.png``  the whole algorithm
+* ``expected_05_result.jpg``  notebook 05's expected result: the assignment's recipe run by ``nst.stylize``
+  (200 Adam iterations at 400x300 from the notebook's start, seed 1; about 3 minutes on 2 cores)
 
 The unrolling and Gram numbers are computed with numpy, so the figures are correct by construction.
 """
@@ -97,9 +99,20 @@ def load(name):
     return np.full((300, 400, 3), 0.8)
 
 
+#: the network's mean pixel (RGB, 0..255): the network input is the image minus it
+MEAN_PIXEL = np.array([123.68, 116.779, 103.939])
+
+
 def noisy(img, ratio=0.6, seed=0):
-    """The generated image's start, as in the notebooks: ``ratio`` uniform noise + the rest content."""
-    return np.clip(ratio * np.random.default_rng(seed).uniform(0, 1, img.shape) + (1 - ratio) * img, 0, 1)
+    """The generated image's start, as ``generate_noise_image`` makes it, in RGB 0..1.
+
+    In network units (pixels minus the mean pixel) the start is ``ratio`` x uniform noise in [-20, 20]
+    plus ``1 - ratio`` x the content: on screen, the photo faded to 40 % of its contrast towards the mean
+    colour, under a light grain of at most ``ratio`` x 20 = 12 levels.
+    """
+    noise = np.random.default_rng(seed).uniform(-20, 20, img.shape)
+    start = ratio * noise + (1 - ratio) * (255 * img - MEAN_PIXEL) + MEAN_PIXEL
+    return np.clip(start / 255, 0, 1)
 
 
 def thumb(ax, img, x, y, w, label, fs=12):
@@ -247,8 +260,8 @@ def fig_gram():
         arrow(ax, (xg + n_C * cg + 0.02, y), (xe - 0.03, y), color=ec)
     ax.text(7.5, 1.0, "G is symmetric (G_ij = G_ji), and the positions are summed over: G keeps the texture (style) "
             "and drops the layout (content).", ha="center", va="center", fontsize=11.5)
-    ax.text(7.5, 0.45, "code:  G = tf.matmul(A, tf.transpose(A))        dashed: row 0 of A times column 2 of Aᵀ "
-            "gives G_02", ha="center", va="center", fontsize=10.5, color=GREY)
+    ax.text(7.5, 0.45, "dashed: row 0 of A times column 2 of Aᵀ gives G_02", ha="center", va="center", fontsize=10.5,
+            color=GREY)
     save(fig, "gram_matrix.png")
 
 
@@ -315,12 +328,12 @@ def fig_style_cost():
 
 
 def fig_overview():
-    """The whole algorithm: C, S, G -> VGG -> J_content, J_style -> J -> gradient step on G."""
+    """The whole algorithm: C, S, G -> VGG -> J_content, J_style -> J -> one Adam step on G's pixels."""
     C, S = load("content/astronaut.jpg"), load("style/brush_strokes.jpg")
     fig, ax = canvas(14, 7.4, "Neural Style Transfer: optimise the pixels of G")
     thumb(ax, C, 0.4, 4.95, 1.8, "content C")
     thumb(ax, S, 0.4, 2.8, 1.8, "style S")
-    thumb(ax, noisy(C), 0.4, 0.7, 1.8, "generated G\n(noise + C at first)")
+    thumb(ax, noisy(C), 0.4, 0.7, 1.8, "generated G, at first:\nC faded, light grain")
     vgg(ax, 3.0, 2.6, 3.4, 1.8, upto=5, label="VGG-19 (pre-trained, frozen)", fs=11)
     for y in (5.6, 3.45, 1.35):
         arrow(ax, (2.25, y), (2.95, 3.5), rad=0.0)
@@ -341,16 +354,26 @@ def fig_overview():
     arrow(ax, (10.75, 4.95), (11.25, 4.2))
     arrow(ax, (10.75, 2.15), (11.25, 2.9))
     box(ax, 5.4, 0.2, 5.6, 0.95, "", fc="#e9f5e6", ec=CH_DARK[1], lw=2)
-    ax.text(8.2, 0.85, "gradient step on G's pixels (Adam)", ha="center", va="center", fontsize=12, weight="bold")
-    ax.text(8.2, 0.45, r"$G \leftarrow G - \eta\,\partial J/\partial G$    (the network's weights stay fixed)",
-            ha="center", va="center", fontsize=11.5)
+    ax.text(8.2, 0.85, "one Adam step on the pixels of G", ha="center", va="center", fontsize=12, weight="bold")
+    ax.text(8.2, 0.45, r"each pixel moves a small step against $\partial J/\partial G$; the network's weights stay fixed",
+            ha="center", va="center", fontsize=11)
     arrow(ax, (12.475, 2.5), (11.05, 0.7), rad=-0.3, color=CH_DARK[1])
     arrow(ax, (5.35, 0.65), (2.25, 0.9), color=CH_DARK[1], text="repeat for a few hundred iterations", fs=10,
           tpos=0.5, toff=(0, 0.12))
     save(fig, "nst_overview.png")
 
 
-FIGURES = [fig_unrolling, fig_gram, fig_content_cost, fig_style_cost, fig_overview]
+def fig_expected_05_result():
+    """Notebook 05's expected output: the recipe's image after 200 iterations, as the notebook makes it."""
+    import nst_utils as nst
+    from PIL import Image
+
+    image, _ = nst.stylize(num_iterations=200, seed=1, print_every=0, progress=False)
+    OUT.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(image).save(OUT / "expected_05_result.jpg", quality=90)
+
+
+FIGURES = [fig_unrolling, fig_gram, fig_content_cost, fig_style_cost, fig_overview, fig_expected_05_result]
 
 
 def main():

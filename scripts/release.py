@@ -3,7 +3,9 @@
 In each source notebook ``NN_name.ipynb`` this also (re)writes, idempotently:
 - the navigation cells (first and last cell, tagged ``navigation``);
 - nbgrader metadata: a cell starting ``# GRADED FUNCTION: name`` is a solution cell, a cell starting
-  ``# CHECK: name`` a locked, graded test cell (1 point).
+  ``# CHECK: name`` a locked, graded test cell (1 point);
+- the code block of the ``**Expected output**`` markdown cell that follows each check cell: the check's
+  stored output, so that the text always shows what the reference prints.
 The learner copy of a source has its outputs cleared, each ``### BEGIN SOLUTION`` ...
 ``### END SOLUTION`` region replaced by the region's comments and its assignments set to ``None``
 (so an unfinished function returns None), ``# NBVAL_`` markers removed and image paths adjusted.
@@ -69,6 +71,20 @@ def nbgrader_metadata(cell):
     return None
 
 
+def expected_output(nb):
+    """Fill each check's ``**Expected output**`` block with the check cell's stored output."""
+    for cell, after in zip(nb.cells, nb.cells[1:]):
+        if cell.cell_type != "code" or not cell.source.startswith("# CHECK: "):
+            continue
+        if after.cell_type != "markdown" or not after.source.startswith("**Expected output**"):
+            raise ValueError(f"{cell.source.splitlines()[0]}: no '**Expected output**' markdown cell after it")
+        printed = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout").strip("\n")
+        if printed:
+            head, _, rest = after.source.partition("```\n")
+            _, _, tail = rest.partition("```")
+            after.source = f"{head}```\n{printed}\n```{tail}"
+
+
 def navigation(paths, index):
     def link(i, arrow):
         title = title_of(paths[i])
@@ -100,6 +116,7 @@ def annotate(nb, paths, index):
     if len(old) == 2:  # keep cell ids stable
         top.id, bottom.id = old[0].id, old[1].id
     nb.cells = [top] + cells + [bottom]
+    expected_output(nb)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue

@@ -30,41 +30,59 @@ def test_stylize_end_to_end_cost_falls_90_percent(photos, tmp_path):
                                  save_dir=tmp_path, progress=False)
     assert image.shape == (96, 128, 3) and image.dtype == np.uint8
     assert history["total"][-1] <= 0.1 * history["total"][0]
-    assert len(history["total"]) == 60 and history["iteration"][-1] == 59
+    assert history["iteration"] == [0, 20, 40, 60]  # costs recorded every print_every, and at the end
     assert [i for i, _ in history["snapshots"]] == [0, 20, 40, 60]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0000.png", "0020.png", "0040.png", "0060.png"]
     start = np.asarray(Image.open(tmp_path / "0000.png"), np.float32)
     assert np.abs(image.astype(np.float32) - start).mean() > 5  # the pixels really moved
 
 
-class InterruptingSession:
-    """Delegates to a real session but raises KeyboardInterrupt on the n-th training step."""
-
-    def __init__(self, sess, fail_at):
-        self.sess, self.fail_at, self.steps = sess, fail_at, 0
-
-    def run(self, fetches, *args, **kwargs):
-        if isinstance(fetches, list) and len(fetches) == 4:
-            self.steps += 1
-            if self.steps == self.fail_at:
-                raise KeyboardInterrupt
-        return self.sess.run(fetches, *args, **kwargs)
-
-
-def test_ctrl_c_keeps_the_work_done(sess, capsys):
-    x = tf.compat.v1.Variable(np.full((1, 4, 4, 3), 5.0, np.float32))
-    model = {"input": x}
+def tiny_problem():
+    x = tf.compat.v1.Variable(np.zeros((1, 4, 4, 3), np.float32))
     J = tf.reduce_sum(tf.square(x))
-    costs = {"total": J, "content": J, "style": J}
     train_step = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(J)
-    start = np.full((1, 4, 4, 3), 5.0, np.float32)
-    image, history = nst.model_nn(InterruptingSession(sess, 4), model, train_step, costs, start,
-                                  num_iterations=10, print_every=2, progress=False)
-    assert len(history["total"]) == 3
-    assert history["total"][0] > history["total"][1] > history["total"][2]
+    return {"input": x}, {"total": J, "content": J, "style": 2 * J}, train_step
+
+
+def test_model_nn_runs_the_steps_from_the_start_image(sess):
+    model, costs, train_step = tiny_problem()
+    image = nst.model_nn(sess, model, train_step, np.full((1, 4, 4, 3), 5.0, np.float32), num_iterations=3)
+    assert isinstance(image, np.ndarray)
     np.testing.assert_allclose(image, 5.0 * 0.8**3, rtol=1e-5)  # three steps of x -= 0.1 * 2x
-    assert history["snapshots"][-1][0] == 3
-    assert "Interrupted after 3 iterations" in capsys.readouterr().out
+
+
+def test_watch_records_costs_snapshots_and_the_final_state(sess, capsys):
+    model, costs, train_step = tiny_problem()
+    watch = nst.Watch(sess, model, costs, 10, every=2, print_every=4)
+    nst.model_nn(sess, model, train_step, np.full((1, 4, 4, 3), 5.0, np.float32), 10, monitor=watch)
+    history = watch.finish()
+    assert history["iteration"] == [0, 2, 4, 6, 8, 10]
+    np.testing.assert_allclose(history["total"], [48 * 25 * 0.64 ** (2 * k) for k in range(6)], rtol=1e-4)
+    np.testing.assert_allclose(history["style"], 2 * np.asarray(history["total"]), rtol=1e-6)
+    assert [i for i, _ in history["snapshots"]] == [0, 4, 8, 10]
+    assert capsys.readouterr().out.count("Iteration") == 4
+
+
+def test_watch_after_ctrl_c_keeps_the_work_done(sess):
+    model, costs, train_step = tiny_problem()
+    watch = nst.Watch(sess, model, costs, 10, every=1, print_every=0)
+
+    def interrupting(i):
+        if i == 3:
+            raise KeyboardInterrupt
+        watch(i)
+
+    with pytest.raises(KeyboardInterrupt):
+        nst.model_nn(sess, model, train_step, np.full((1, 4, 4, 3), 5.0, np.float32), 10, monitor=interrupting)
+    history = watch.finish()
+    assert history["iteration"] == [0, 1, 2, 3]  # three steps done, and the image after them
+    np.testing.assert_allclose(sess.run(model["input"]), 5.0 * 0.8**3, rtol=1e-5)
+
+
+def test_live_view_is_off_outside_a_notebook():
+    from nst_utils.live import LiveView
+
+    assert LiveView.in_notebook(10) is None
 
 
 def run_demo(*args):
