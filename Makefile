@@ -1,5 +1,6 @@
 # Everything runs in .venv at the repo root; each target installs first if needed.
-PYTHON ?= python3
+# The Python that builds .venv: by default the first supported one found (scripts/find_python.sh).
+PYTHON ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install demo test test-fast bench lab images release notebooks course clean
 
 $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || { py=$$(sh scripts/find_python.sh $(PYTHON)) && echo "$$py -m venv $(VENV)" && $$py -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements-lock.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)

@@ -127,6 +127,9 @@ def _write_cache(path, checksum, entry):
     except OSError:
         return  # the factors are still used for this run; the next run measures them again
     try:
+        from .images import current_umask
+
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes it 0600: readable by others, like any file
         with os.fdopen(fd, "w") as f:
             json.dump(data, f, indent=1)
         os.replace(tmp, path)

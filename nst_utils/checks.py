@@ -183,6 +183,10 @@ def run_build(fn, name, case):
             return None
         if not isinstance(out, dict) or set(out) != {"total", "content", "style"}:
             raise TypeError("return the dict {'total': J, 'content': J_content, 'style': J_style} given")
+        missing = [key for key, value in out.items() if value is None]
+        if missing:
+            raise TypeError(f"the cost {missing[0]!r} is None" + (": your total_cost returned None, finish it first"
+                                                                  if missing == ["total"] else ""))
         model["input"].load(G, sess)
         return np.asarray(sess.run([out["total"], out["content"], out["style"]]), np.float64)
 

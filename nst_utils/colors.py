@@ -6,6 +6,8 @@ Introduced in notebook 06. Images are RGB arrays ``(H, W, 3)`` with values in 0.
 """
 import numpy as np
 
+from .errors import NSTError
+
 # RGB <-> YIQ (NTSC): Y is luminance, I and Q carry colour.
 RGB_TO_YIQ = np.array([[0.299, 0.587, 0.114],
                        [0.595716, -0.274453, -0.321263],
@@ -48,11 +50,35 @@ def _sqrtm(cov, inverse=False):
     return (vectors * (values ** (-0.5 if inverse else 0.5))) @ vectors.T
 
 
+#: Added to the style's colour covariance (units: grey levels squared) before it is inverted. A style of
+#: one colour, or of one pixel, has a singular covariance; a nearly flat one (a faint gradient, JPEG
+#: noise) has tiny variances whose inverse would blow its noise up to the photo's full contrast. Real
+#: images have channel variances in the hundreds to thousands, which this leaves unchanged.
+COVARIANCE_EPSILON = 1.0
+
+
+def _pixels(image, name):
+    """``image`` as float64 pixels ``(N, 3)``; NSTError unless it is an RGB image with at least one pixel."""
+    x = np.asarray(image, np.float64)
+    if x.ndim < 2 or x.shape[-1] != 3 or x.size == 0:
+        raise NSTError(f"match_color_histogram: {name} has shape {np.shape(image)}; give an RGB image (H, W, 3)")
+    return x.reshape(-1, 3)
+
+
+def _covariance(x):
+    """The covariance of pixels ``(N, 3)`` over all N (defined for a single pixel too)."""
+    d = x - x.mean(axis=0)
+    return d.T @ d / len(x)
+
+
 def match_color_histogram(style, content):
     """Recolour ``style`` so that its pixels' mean and covariance equal ``content``'s (a linear map
-    ``x -> A (x - mu_S) + mu_C`` with ``A = Cov_C^1/2 Cov_S^-1/2``)."""
-    s = np.asarray(style, np.float64).reshape(-1, 3)
-    c = np.asarray(content, np.float64).reshape(-1, 3)
-    A = _sqrtm(np.cov(c, rowvar=False)) @ _sqrtm(np.cov(s, rowvar=False), inverse=True)
+    ``x -> A (x - mu_S) + mu_C`` with ``A = Cov_C^1/2 (Cov_S + eps I)^-1/2``, eps = COVARIANCE_EPSILON).
+
+    A style of one colour becomes the photo's mean colour; a one-pixel photo gives its colour.
+    """
+    s = _pixels(style, "style")
+    c = _pixels(content, "content")
+    A = _sqrtm(_covariance(c)) @ _sqrtm(_covariance(s) + COVARIANCE_EPSILON * np.eye(3), inverse=True)
     out = (s - s.mean(axis=0)) @ A.T + c.mean(axis=0)
     return _uint8(out.reshape(np.shape(style)))

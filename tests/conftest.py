@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-import nst_utils  # noqa: F401  (quiet TensorFlow import, graph mode)
-from nst_utils import tf, transfer
+import nst_utils  # noqa: F401
+from nst_utils import tf, transfer  # first: TensorFlow imported quietly, in graph mode
 from nst_utils import vgg
 from weights_fixtures import (RGB_MEAN, VGG16_BLOCKS, VGG19_BLOCKS, random_layers, write_hed, write_keras,
                               write_matconvnet)

@@ -1,6 +1,7 @@
 """The calibrated network: stored factors reproducible, the same function up to the factors for every
 weight source, the raw network one argument away, and balanced style layers on unseen images."""
 import json
+import os
 
 import numpy as np
 import pytest
@@ -159,3 +160,17 @@ def test_a_failed_cache_write_leaves_no_file(weight_file, monkeypatch, tmp_path)
     monkeypatch.setattr(calibration.json, "dump", full_disk)
     assert vgg.read_network(weight_file[0], calibrated=True).factors
     assert list(cache.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_the_cache_file_follows_the_umask(weight_file, monkeypatch, tmp_path, umask):
+    """The cache is written through mkstemp (mode 0600): it must end with the umask's mode like any file."""
+    calibration_cache = tmp_path / "cache" / "calibration.json"
+    monkeypatch.setattr(nst.CONFIG, "CALIBRATION_CACHE", calibration_cache)
+    vgg._calibrated_network.cache_clear()
+    old = os.umask(umask)
+    try:
+        vgg.read_network(weight_file[0], calibrated=True)
+    finally:
+        os.umask(old)
+    assert calibration_cache.stat().st_mode & 0o777 == 0o666 & ~umask

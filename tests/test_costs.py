@@ -138,3 +138,86 @@ def test_delayed_gram_gradients_wait_for_the_deeper_layers_and_keep_the_numbers(
     (plain, none), (delayed, waiting) = gradient(False), gradient(True)
     assert none == 0 and waiting == len(nst.STYLE_LAYERS) - 1  # conv5_1 has nothing deeper
     np.testing.assert_allclose(delayed, plain, rtol=1e-5, atol=1e-6 * np.abs(plain).max())
+
+
+# --- issue 11: wrong shapes get one line naming the function, the argument and what it must be -------
+
+A3, A5 = np.zeros((1, 4, 4, 3), np.float32), np.zeros((1, 4, 4, 5), np.float32)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: nst.compute_content_cost(tf.constant(A3), tf.constant(A5)),
+     "compute_content_cost: a_C has shape (1, 4, 4, 3) and a_G (1, 4, 4, 5); both must be (1, n_H, n_W, n_C) of the "
+     "same shape"),
+    (lambda: nst.compute_content_cost(A3, tf.zeros([1, 4, 5, 3])),
+     "compute_content_cost: a_C has shape (1, 4, 4, 3) and a_G (1, 4, 5, 3); both must be (1, n_H, n_W, n_C) of the "
+     "same shape"),
+    (lambda: nst.compute_content_cost(A3[0], A3[0]),
+     "compute_content_cost: a_C has shape (4, 4, 3) and a_G (4, 4, 3); both must be (1, n_H, n_W, n_C) of the same "
+     "shape"),
+    (lambda: nst.compute_content_cost(None, A3), "compute_content_cost: a_C is None; give a tensor or numpy array"),
+    (lambda: nst.compute_content_cost(np.zeros((1, 0, 4, 3)), np.zeros((1, 0, 4, 3))),
+     "compute_content_cost: a_C has shape (1, 0, 4, 3), which holds no values; n_H, n_W and n_C must be at least 1"),
+    (lambda: nst.compute_layer_style_cost(A3, tf.constant(A5)),
+     "compute_layer_style_cost: a_S has shape (1, 4, 4, 3) and a_G (1, 4, 4, 5); both must be (1, n_H, n_W, n_C) of "
+     "the same shape"),
+    (lambda: nst.compute_layer_style_cost(np.zeros((1, 8, 8, 3), np.float32), tf.constant(A3)),  # silently wrong before
+     "compute_layer_style_cost: a_S has shape (1, 8, 8, 3) and a_G (1, 4, 4, 3); both must be (1, n_H, n_W, n_C) of "
+     "the same shape"),
+    (lambda: nst.compute_layer_style_cost(np.array(["a"] * 48).reshape(1, 4, 4, 3), tf.constant(A3)),
+     "compute_layer_style_cost: a_S holds no numbers (a ndarray of dtype <U1); give a tensor or numpy array of "
+     "numbers"),
+    (lambda: nst.unroll_volume(tf.zeros([2, 4, 4, 3])),
+     "unroll_volume: a has shape (2, 4, 4, 3); it must be (1, n_H, n_W, n_C): one image"),
+    (lambda: nst.unroll_volume(tf.zeros([4, 4, 3])),
+     "unroll_volume: a has shape (4, 4, 3); it must be (1, n_H, n_W, n_C)"),
+    (lambda: nst.gram_matrix(tf.zeros([1, 3, 4])),
+     "gram_matrix: A has shape (1, 3, 4); it must be a matrix (n_C, n_H*n_W), e.g. unroll_volume(a) of an activation "
+     "(1, n_H, n_W, n_C)"),
+    (lambda: nst.gram_matrix(tf.zeros([3])), "gram_matrix: A has shape (3,); it must be a matrix (n_C, n_H*n_W)"),
+    (lambda: nst.gram_matrix(None), "gram_matrix: A is None; give a tensor or numpy array"),
+    (lambda: nst.total_variation_cost(tf.zeros([2, 4, 4, 3])),  # summed the batch silently before
+     "total_variation_cost: image has shape (2, 4, 4, 3); it must be (1, n_H, n_W, n_C): one image"),
+    (lambda: nst.total_variation_cost(tf.zeros([4, 4, 3])), "total_variation_cost: image has shape (4, 4, 3)"),
+    (lambda: nst.compute_style_cost({"conv1_1": tf.zeros([1, 2, 2, 1])}, [("conv9_1", 1.0)],
+                                    sess=tf.compat.v1.Session()),
+     "compute_style_cost: the model has no layer 'conv9_1'; its layers are conv1_1"),
+    (lambda: nst.compute_style_cost({"conv1_1": tf.zeros([1, 2, 2, 1])}, ["conv1_1"], sess=tf.compat.v1.Session()),
+     "compute_style_cost: STYLE_LAYERS is ['conv1_1']; give a list of (layer_name, weight) pairs"),
+])
+def test_wrong_shapes_get_one_line(sess, call, message):
+    with pytest.raises(nst.NSTError) as info:
+        call()
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_shapes_known_only_at_run_time_are_accepted_and_checked_then(sess):
+    """Placeholders with unknown sizes (or rank) could be valid: same numbers as with known shapes, and
+    a run-time assertion (not a silently broadcast result) when the fed value does not fit."""
+    rng = np.random.default_rng(3)
+    a, b = (rng.normal(size=(1, 5, 7, 6)).astype(np.float32) for _ in range(2))
+    functions = [lambda x: nst.compute_content_cost(a, x), lambda x: nst.compute_layer_style_cost(a, x),
+                 nst.unroll_volume, nst.total_variation_cost, lambda x: nst.gram_matrix(nst.unroll_volume(x))]
+    want = sess.run([f(tf.constant(b)) for f in functions])
+    for shape in ([1, None, None, 6], [None, 5, 7, 6], [1, 5, 7, None], None):
+        x = tf.compat.v1.placeholder(tf.float32, shape)
+        got = sess.run([f(x) for f in functions], {x: b})
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-6)
+    x = tf.compat.v1.placeholder(tf.float32, [None, None, None, 6])
+    for wrong in (np.zeros((1, 1, 1, 6), np.float32), np.zeros((2, 5, 7, 6), np.float32)):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="compute_content_cost: a_"):
+            sess.run(nst.compute_content_cost(a, x), {x: wrong})
+
+
+def test_checks_leave_the_graph_of_known_shapes_unchanged(sess):
+    """Fully known shapes (all of this package's graphs) get no extra op."""
+    a = tf.constant(np.ones((1, 3, 4, 2), np.float32))
+    before = len(sess.graph.get_operations())
+    nst.compute_content_cost(np.ones((1, 3, 4, 2), np.float32), a)
+    nst.compute_layer_style_cost(np.ones((1, 3, 4, 2), np.float32), a)
+    nst.total_variation_cost(a)
+    nst.gram_matrix(nst.unroll_volume(a))
+    added = {op.type for op in sess.graph.get_operations()[before:]}
+    assert not added & {"Assert", "Shape", "Cast"}, added

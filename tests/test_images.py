@@ -1,4 +1,8 @@
 """Image loading, conversion and saving, including bad input."""
+import errno
+import os
+import stat
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -107,3 +111,104 @@ def test_memory_estimate_is_linear_in_pixels():
     small, big = images.estimate_peak_memory(400, 300), images.estimate_peak_memory(800, 600)
     assert 1.1e9 < small < 1.5e9 and big - small == pytest.approx(3 * (small - images.MEMORY_BASE_BYTES))
     assert images.estimate_peak_memory(1920, 1080) > 7.07e9  # measured by make bench
+
+
+# --- issue 11: transparency out, file permissions, bad images, the noise image's input ---------------
+
+def test_save_image_with_alpha_writes_an_rgba_png(tmp_path, rgb_image):
+    alpha = np.zeros((12, 16), np.uint8)
+    alpha[:, 8:] = 255
+    out = nst.save_image(tmp_path / "cut.png", rgb_image, alpha=alpha)
+    with Image.open(out) as written:
+        assert written.format == "PNG" and written.mode == "RGBA"
+        np.testing.assert_array_equal(np.asarray(written)[..., :3], rgb_image)
+    np.testing.assert_array_equal(images.read_alpha(out), alpha)
+    assert nst.save_image(tmp_path / "plain.png", rgb_image, alpha=None) and \
+        Image.open(tmp_path / "plain.png").mode == "RGB"
+
+
+def test_save_image_resizes_the_alpha_of_the_full_size_photo(tmp_path, rgb_image):
+    """The photo's alpha is read at the photo's size (here 4x), the result is smaller."""
+    alpha = np.zeros((48, 64), np.uint8)
+    alpha[:24] = 255  # top half opaque
+    out = nst.save_image(tmp_path / "small.png", rgb_image, alpha=alpha)
+    written = images.read_alpha(out)
+    assert written.shape == (12, 16)
+    assert (written[:5] == 255).all() and (written[7:] == 0).all()  # no overshoot: opaque stays opaque
+    net = nst.Network("t", None, "BGR", (100.0, 110.0, 120.0), ())
+    out = nst.save_image(tmp_path / "net.png", net.preprocess(rgb_image), network=net, alpha=alpha > 0)
+    np.testing.assert_array_equal(images.read_alpha(out), written)
+
+
+def test_save_image_refuses_alpha_in_a_jpeg_and_keeps_the_old_file(tmp_path, rgb_image):
+    old = tmp_path / "out.jpg"
+    old.write_bytes(b"previous result")
+    with pytest.raises(NSTError) as info:
+        nst.save_image(old, rgb_image, alpha=np.full((12, 16), 128, np.uint8))
+    assert str(info.value) == (f"{old}: JPEG cannot hold transparency, and the image has some (its alpha channel); "
+                               f"use a .png output")
+    assert old.read_bytes() == b"previous result" and [p.name for p in tmp_path.iterdir()] == ["out.jpg"]
+    for bad, match in [(np.zeros((12, 16), np.float32), r"alpha has shape \(12, 16\) and dtype float32"),
+                       (np.zeros((12, 16, 2), np.uint8), r"alpha has shape \(12, 16, 2\)")]:
+        with pytest.raises(NSTError, match=match):
+            nst.save_image(tmp_path / "x.png", rgb_image, alpha=bad)
+    with pytest.raises(TypeError, match="alpha="):
+        nst.save_image(tmp_path / "x.png", rgb_image, np.zeros((12, 16), np.uint8))
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+def test_saved_files_get_the_usual_permissions(tmp_path, rgb_image, umask):
+    saved = os.umask(umask)
+    try:
+        assert images.current_umask() == umask
+        out = nst.save_image(tmp_path / "out.png", rgb_image)
+        again = nst.save_image(tmp_path / "out.png", rgb_image)  # replacing a file: the same
+    finally:
+        os.umask(saved)
+    assert out == again and stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def test_save_image_refuses_images_it_would_write_wrong(tmp_path, rgb_image):
+    diverged = np.full((1, 12, 16, 3), np.nan, np.float32)
+    net = nst.Network("t", None, "RGB", (0.0, 0.0, 0.0), ())
+    with pytest.raises(NSTError, match="save_image: the image holds NaN or infinite values"):
+        nst.save_image(tmp_path / "nan.png", diverged, network=net)
+    rgba = np.zeros((12, 16, 4), np.uint8)
+    with pytest.raises(NSTError, match=r"save_image: image has shape \(12, 16, 4\) and dtype uint8; give a network "
+                                       r"input \(1, H, W, 3\) or an RGB uint8 array \(H, W, 3\)"):
+        nst.save_image(tmp_path / "rgba.png", rgba)
+    with pytest.raises(NSTError, match=r"image has shape \(2, 12, 16, 3\)"):
+        nst.save_image(tmp_path / "two.png", np.zeros((2, 12, 16, 3), np.float32), network=net)
+    with pytest.raises(NSTError, match=r"unknown image type '.psd'"):  # PIL reads PSD but cannot write it
+        nst.save_image(tmp_path / "out.psd", rgb_image)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_leaves_no_file_and_says_why(tmp_path, rgb_image, monkeypatch):
+    target = tmp_path / "out.png"
+    target.write_bytes(b"previous result")
+
+    def full_disk(self, fp, format=None, **params):
+        fp.write(b"half an image")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full_disk)
+    with pytest.raises(NSTError) as info:
+        nst.save_image(target, rgb_image)
+    assert str(info.value) == f"{target}: cannot write the image (No space left on device); choose another output"
+    assert target.read_bytes() == b"previous result" and [p.name for p in tmp_path.iterdir()] == ["out.png"]
+
+
+@pytest.mark.parametrize("content, ratio, match", [
+    (np.zeros((30, 40, 3)), 0.6, r"content_image has shape \(30, 40, 3\); it must be a network input \(1, H, W, 3\) "
+                                 r"\(an RGB image: use reshape_and_normalize_image\(image\) first\)"),
+    (np.zeros((1, 30, 40, 4)), 0.6, r"content_image has shape \(1, 30, 40, 4\)"),
+    (np.zeros((2, 30, 40, 3)), 0.6, r"content_image has shape \(2, 30, 40, 3\)"),
+    ("photo.jpg", 0.6, "content_image is a str"),
+    (np.zeros((1, 3, 4, 3)), 1.5, "noise_ratio 1.5 must be a number from 0 to 1"),
+    (np.zeros((1, 3, 4, 3)), "0.6", "noise_ratio '0.6' must be a number from 0 to 1"),
+])
+def test_noise_image_of_a_wrong_input(content, ratio, match):
+    with pytest.raises(NSTError, match="generate_noise_image: " + match):
+        nst.generate_noise_image(content, ratio)

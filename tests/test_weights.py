@@ -5,26 +5,37 @@ import importlib.util
 import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from weights_fixtures import open_folder, without_root
 
-# Load weights.py on its own: importing the nst_utils package pulls in TensorFlow (~5 s), which
-# weights.py does not need. test_module_cli_subprocess_no_traceback covers `-m nst_utils.weights`.
-_spec = importlib.util.spec_from_file_location("nst_weights_under_test", REPO / "nst_utils" / "weights.py")
+REPO = Path(__file__).resolve().parent.parent
+WEIGHTS_PY = REPO / "nst_utils" / "weights.py"
+
+# Load weights.py on its own, by path: it needs nothing else of the package (no TensorFlow), and these
+# tests do not depend on the package's __init__. test_module_cli_subprocess_no_traceback covers
+# `-m nst_utils.weights`, test_console_script_does_not_import_tensorflow the installed `nst-weights`.
+_spec = importlib.util.spec_from_file_location("nst_weights_under_test", WEIGHTS_PY)
 weights = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(weights)
 DownloadError, download, main = weights.DownloadError, weights.download, weights.main
 DATA = random.Random(19).randbytes(200 * 1024)
 MD5 = hashlib.md5(DATA).hexdigest()
-CUT = 70_000  # bytes sent before the server drops the connection
+CUT = 70_000  # bytes sent before the server drops the connection (or holds it)
+# The command line of weights.py loaded on its own, as above (no package, no TensorFlow: starts fast).
+CLI = [sys.executable, "-c", "import importlib.util, sys; "
+       "spec = importlib.util.spec_from_file_location('nst_weights_cli', sys.argv.pop(1)); "
+       "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); sys.exit(m.main())",
+       str(WEIGHTS_PY)]
 
 
 class Server:
@@ -32,9 +43,16 @@ class Server:
 
     def __init__(self):
         self.cut_after = None  # send full Content-Length, write this many bytes, close
+        self.hold_after = None  # write this many bytes, then wait for `release` before the rest
+        self.trickle = None  # (first, interval): write `first` bytes, then 1 byte per interval until released
+        self.hang = False  # answer nothing until released
+        self.no_length = False  # send no Content-Length (the closing connection ends the body)
         self.status = None  # answer this HTTP error status instead
         self.ignore_range = False  # answer 200 with the whole file even when Range is sent
+        self.redirects = {}  # path -> Location of a 302
         self.requests = []  # [(path, Range header or None, status sent)]
+        self.sent = 0  # body bytes written
+        self.release = threading.Event()
         self.url = None
 
 
@@ -45,6 +63,17 @@ def _handler(srv):
 
         def do_GET(self):
             rng = self.headers.get("Range")
+            if srv.hang:
+                srv.requests.append((self.path, rng, None))
+                srv.release.wait(20)
+                return
+            if self.path in srv.redirects:
+                srv.requests.append((self.path, rng, 302))
+                self.send_response(302)
+                self.send_header("Location", srv.redirects[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if srv.status:
                 srv.requests.append((self.path, rng, srv.status))
                 self.send_error(srv.status)
@@ -63,15 +92,31 @@ def _handler(srv):
             self.send_response(status)
             if status == 206:
                 self.send_header("Content-Range", f"bytes {start}-{len(DATA) - 1}/{len(DATA)}")
-            self.send_header("Content-Length", str(len(body)))
+            if not srv.no_length:
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if srv.cut_after is not None:
-                self.wfile.write(body[: srv.cut_after])
-                self.wfile.flush()
+                self.send(body[: srv.cut_after])
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
-            self.wfile.write(body)
+            if srv.hold_after is not None:
+                self.send(body[: srv.hold_after])
+                srv.release.wait(20)
+                body = body[srv.hold_after:]
+            if srv.trickle is not None:
+                first, interval = srv.trickle
+                self.send(body[:first])
+                for i in range(first, len(body)):
+                    if srv.release.wait(interval):
+                        return
+                    self.send(body[i:i + 1])
+            self.send(body)
+
+        def send(self, data):
+            self.wfile.write(data)
+            self.wfile.flush()
+            srv.sent += len(data)
 
     return Handler
 
@@ -87,6 +132,7 @@ def server():
     try:
         yield srv
     finally:
+        srv.release.set()
         httpd.shutdown()
         httpd.server_close()
         thread.join(5)
@@ -109,8 +155,22 @@ def part_of(dest):
     return dest.with_name(dest.name + ".part")
 
 
+def wait_for(condition, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
+
+
+def cli_error(capsys):
+    """The one error line of a main() call (the progress bar also writes to stderr)."""
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("nst-weights")]
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
 def test_success(server, tmp_path):
-    dest = tmp_path / "data" / "vgg.mat"  # data/ does not exist yet
+    dest = tmp_path / "vgg.mat"
     assert get(server.url, dest) == dest
     assert dest.read_bytes() == DATA
     assert not part_of(dest).exists()
@@ -233,18 +293,66 @@ def test_cli_dead_url_exact_stderr(dead_url, tmp_path, capsys):
     assert len(err.splitlines()) == 1 and err.startswith("nst-weights: error: could not reach")
 
 
-def test_cli_keyboard_interrupt_keeps_part(server, tmp_path, capsys, monkeypatch):
+def test_cli_keyboard_interrupt_keeps_everything_received(server, tmp_path, capsys, monkeypatch):
+    """A Ctrl-C (raised in the main thread, where Python delivers it) once CUT bytes have arrived:
+    all of them are in the .part, the one line says so, and the next run resumes from there."""
     class InterruptingBar(weights.tqdm):
         def update(self, n=1):
             super().update(n)
-            raise KeyboardInterrupt
+            if self.n >= CUT:
+                raise KeyboardInterrupt
 
     monkeypatch.setattr(weights, "tqdm", InterruptingBar)
+    server.hold_after = CUT
     dest = tmp_path / "vgg.mat"
     assert main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5]) == 130
-    assert 0 < part_of(dest).stat().st_size < len(DATA)
+    assert part_of(dest).read_bytes() == DATA[:CUT]
     assert not dest.exists()
-    assert "run the same command again to resume" in capsys.readouterr().err
+    assert cli_error(capsys) == (f"nst-weights: interrupted; {CUT} of {len(DATA)} bytes are kept in "
+                                 f"{part_of(dest)}, run the same command again to resume")
+    monkeypatch.undo()
+    server.hold_after = None
+    assert get(server.url, dest) == dest
+    assert server.requests[-1] == ("/vgg.mat", f"bytes={CUT}-", 206)
+    assert dest.read_bytes() == DATA
+
+
+def test_ctrl_c_in_a_real_run(server, tmp_path):
+    """SIGINT to the command line: exit 130, one line with the size kept, no traceback."""
+    server.hold_after = CUT
+    dest = tmp_path / "vgg.mat"
+    proc = subprocess.Popen(CLI + ["download", "--url", server.url, "--dest", str(dest), "--md5", MD5],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        wait_for(lambda: part_of(dest).exists() and part_of(dest).stat().st_size == CUT)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "Traceback" not in err and out == ""
+    lines = [line for line in err.splitlines() if line.startswith("nst-weights")]
+    assert lines == [f"nst-weights: interrupted; {CUT} of {len(DATA)} bytes are kept in {part_of(dest)}, "
+                     f"run the same command again to resume"]
+    assert part_of(dest).read_bytes() == DATA[:CUT]
+
+
+def test_ctrl_c_before_any_data_leaves_nothing(server, tmp_path):
+    server.hang = True
+    dest = tmp_path / "vgg.mat"
+    proc = subprocess.Popen(CLI + ["download", "--url", server.url, "--dest", str(dest), "--md5", MD5],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        wait_for(lambda: server.requests)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert err.splitlines() == ["nst-weights: interrupted before any data arrived; nothing was kept"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_module_cli_subprocess_no_traceback(dead_url, tmp_path):
@@ -292,3 +400,257 @@ def test_imports_only_stdlib_and_tqdm():
     names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     names |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert names - set(sys.stdlib_module_names) == {"tqdm"}
+
+
+# --- issue 11: concurrent runs, bad options, slow or odd servers, partial files, permissions ------------
+
+def test_second_run_to_the_same_dest_stops_without_touching_the_part(server, tmp_path, capsys):
+    """Two runs to one destination used to share the .part: one renamed it while the other kept
+    appending, and the result had the wrong MD5. The second run now stops with one line."""
+    server.hold_after = CUT
+    dest = tmp_path / "vgg.mat"
+    first = threading.Thread(target=get, args=(server.url, dest))
+    first.start()
+    try:
+        wait_for(lambda: part_of(dest).exists() and part_of(dest).stat().st_size == CUT)
+        assert main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5]) == 1
+        assert cli_error(capsys) == (
+            f"nst-weights: error: another nst-weights download to {dest} is running (it holds {part_of(dest)}); "
+            f"this one stopped without touching it: let the other finish, then run 'nst-weights verify {dest}'")
+        assert len(server.requests) == 1  # the second run asked the server nothing
+        assert part_of(dest).read_bytes() == DATA[:CUT]
+    finally:
+        server.release.set()
+        first.join(20)
+    assert dest.read_bytes() == DATA
+    assert not part_of(dest).exists()
+
+
+def test_lock_notices_a_part_renamed_by_the_previous_holder(server, tmp_path, monkeypatch):
+    """A run that opens the .part just before the previous holder renames it onto dest (and gets
+    the lock just after) must not write into dest: it sees dest finished and asks for nothing."""
+    dest = tmp_path / "vgg.mat"
+    part_of(dest).write_bytes(DATA)
+    real_flock, calls = weights.fcntl.flock, []
+
+    def flock(fd, op):
+        if not calls:  # the previous holder finishes between our open() and our flock()
+            os.replace(part_of(dest), dest)
+        calls.append(op)
+        return real_flock(fd, op)
+
+    monkeypatch.setattr(weights.fcntl, "flock", flock)
+    assert get(server.url, dest) == dest
+    assert len(calls) == 2  # locked the renamed file, noticed, reopened
+    assert server.requests == []
+    assert dest.read_bytes() == DATA
+    assert not part_of(dest).exists()
+
+
+@pytest.mark.parametrize("value", ["inf", "-1", "0", "nan", "abc", "1e9"])
+def test_bad_timeout_refused_up_front(value, server, tmp_path, capsys):
+    dest = tmp_path / "vgg.mat"
+    assert main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5, "--timeout", value]) == 1
+    assert capsys.readouterr().err == (f"nst-weights: error: --timeout {value}: give the network timeout as a "
+                                       f"positive number of seconds, at most 86400 (e.g. --timeout 30)\n")
+    assert server.requests == [] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["1" * 31, "g" * 32, MD5 + "0", ""])
+def test_bad_md5_refused_before_connecting(value, server, tmp_path, capsys):
+    dest = tmp_path / "vgg.mat"
+    assert main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5, "--md5", value]) == 1
+    assert capsys.readouterr().err == (f"nst-weights: error: --md5 {value!r}: an MD5 checksum is 32 hexadecimal "
+                                       f"digits (0-9, a-f); check it for a typo\n")
+    assert server.requests == [] and list(tmp_path.iterdir()) == []
+    dest.write_bytes(DATA)
+    assert main(["verify", str(dest), "--md5", value]) == 1
+    assert f"--md5 {value!r}: an MD5 checksum is 32" in capsys.readouterr().err
+    assert main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5.upper()]) == 0  # case is fine
+
+
+def test_server_that_never_answers(server, tmp_path, capsys):
+    server.hang = True
+    dest = tmp_path / "vgg.mat"
+    host = server.url.split("/")[2]
+    start = time.monotonic()
+    assert main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5, "--timeout", "0.5"]) == 1
+    assert time.monotonic() - start < 5
+    line = cli_error(capsys)
+    assert line.startswith(f"nst-weights: error: the server {host} did not answer within 0.5 s ({server.url}); "
+                           f"check your connection and run the same command again (on a slow network raise "
+                           f"--timeout)")
+    assert "needs internet" not in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_file_url_refused_in_one_line(tmp_path, capsys):
+    dest = tmp_path / "vgg.mat"
+    source = tmp_path / "source.mat"
+    source.write_bytes(DATA)
+    assert main(["download", "--url", source.as_uri(), "--dest", str(dest), "--md5", MD5]) == 1
+    assert capsys.readouterr().err == (
+        f"nst-weights: error: --url '{source.as_uri()}': only http:// and https:// URLs can be downloaded; for a "
+        f"file you already have, copy it to {dest} (or set NST_VGG_MODEL to its path)\n")
+    assert not dest.exists() and not part_of(dest).exists()
+
+
+@pytest.mark.parametrize("url", ["http://", "http://host:port/x", "http://ho st/x", "ftp://example.org/x"])
+def test_malformed_urls_refused_in_one_line(url, tmp_path, capsys):
+    assert main(["download", "--url", url, "--dest", str(tmp_path / "vgg.mat"), "--md5", MD5]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith(f"nst-weights: error: --url {url!r}: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_redirect_loop_and_redirect_to_a_file_url_in_one_line(server, tmp_path, capsys):
+    dest = tmp_path / "vgg.mat"
+    host = server.url.split("/")[2]
+    server.redirects = {"/vgg.mat": "/vgg.mat"}
+    assert main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5]) == 1
+    assert capsys.readouterr().err == (f"nst-weights: error: the server {host} keeps redirecting (HTTP 302, a loop "
+                                       f"or more than 10 redirects) for {server.url}; check the URL\n")
+    server.redirects = {"/vgg.mat": "file:///etc/passwd"}
+    assert main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5]) == 1
+    assert capsys.readouterr().err == (f"nst-weights: error: {server.url} redirects (HTTP 302) to file:///etc/passwd, "
+                                       f"which is not an http(s) URL; download the file by hand and give its path "
+                                       f"in NST_VGG_MODEL\n")
+    assert list(tmp_path.iterdir()) == []
+    server.redirects = {"/elsewhere.mat": "/vgg.mat"}  # an ordinary redirect still works
+    assert get(server.url.replace("vgg.mat", "elsewhere.mat"), dest) == dest
+    assert dest.read_bytes() == DATA
+
+
+def test_trickling_server_is_a_stall_and_everything_received_is_kept(server, tmp_path):
+    """5000 bytes, then 1 byte every 0.1 s: the old loop waited for 64 KiB (hours) and lost the
+    5000 bytes; --timeout 0.5 now ends it in about a second, keeping every byte received."""
+    server.trickle = (5000, 0.1)
+    dest = tmp_path / "vgg.mat"
+    result = {}
+
+    def run():
+        try:
+            download(server.url, dest, md5s=[MD5], timeout=0.5, progress=False)
+        except DownloadError as e:
+            result["error"] = str(e)
+
+    thread = threading.Thread(target=run, daemon=True)
+    start = time.monotonic()
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive(), "a trickling server must not hold the download beyond --timeout"
+    assert time.monotonic() - start < 5
+    kept = part_of(dest).read_bytes()
+    assert len(kept) >= 5000 and kept == DATA[:len(kept)]
+    m = re.fullmatch(rf"the server {re.escape(server.url.split('/')[2])} sent only (\d+) bytes in 0.5 s "
+                     rf"\(download stalled at (\d+) of {len(DATA)} bytes\); the partial file is kept at "
+                     rf"{re.escape(str(part_of(dest)))}: run the same command again to resume \(on a slow network "
+                     rf"raise --timeout\)", result["error"])
+    assert m and int(m[1]) < weights.STALL_BYTES and int(m[2]) == len(kept)
+    assert not dest.exists()
+
+
+def test_cut_without_content_length_keeps_the_part_and_resumes(server, tmp_path):
+    server.no_length, server.cut_after = True, CUT
+    dest = tmp_path / "vgg.mat"
+    with pytest.raises(DownloadError, match=rf"ended at {CUT} bytes without the server giving the file's size.*"
+                                            rf"probably cut; the partial file is kept at .*again to resume"):
+        get(server.url, dest)
+    assert part_of(dest).read_bytes() == DATA[:CUT]
+    server.cut_after = None
+    assert get(server.url, dest) == dest
+    assert server.requests[-1] == ("/vgg.mat", f"bytes={CUT}-", 206)
+    assert dest.read_bytes() == DATA and not part_of(dest).exists()
+
+
+def test_wrong_file_without_content_length_is_deleted_once_nothing_more_comes(server, tmp_path):
+    """Keeping a .part whose end is unknown must not loop: when resuming brings nothing, it is complete."""
+    server.no_length = True
+    dest = tmp_path / "vgg.mat"
+    wrong = "3" * 32
+    with pytest.raises(DownloadError, match="probably cut; the partial file is kept"):
+        download(server.url, dest, md5s=[wrong], timeout=5, progress=False)
+    assert part_of(dest).read_bytes() == DATA
+    with pytest.raises(DownloadError, match=f"MD5 mismatch.*expected {wrong}.*the download was deleted"):
+        download(server.url, dest, md5s=[wrong], timeout=5, progress=False)
+    assert server.requests[-1] == ("/vgg.mat", f"bytes={len(DATA)}-", 416)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dest_folder_refused_up_front(server, tmp_path, capsys):
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    assert main(["download", "--url", server.url, "--dest", str(folder), "--md5", MD5]) == 1
+    assert capsys.readouterr().err == (f"nst-weights: error: --dest {folder} is a folder; give the file's path, "
+                                       f"e.g. --dest {folder}/imagenet-vgg-verydeep-19.mat\n")
+    assert server.requests == [] and list(tmp_path.iterdir()) == [folder] and list(folder.iterdir()) == []
+
+
+def test_missing_dest_folder_refused_up_front(server, tmp_path, capsys):
+    dest = tmp_path / "no" / "such" / "vgg.mat"
+    assert main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5]) == 1
+    folder = dest.parent
+    assert capsys.readouterr().err == (f"nst-weights: error: --dest {dest}: the folder {folder} does not exist; "
+                                       f"create it first (mkdir -p {folder}) or choose another --dest\n")
+    assert server.requests == [] and list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_dest_folder_refused_up_front(server, capsys):
+    with open_folder() as base:
+        folder = base / "read-only"
+        folder.mkdir(mode=0o555)
+        folder.chmod(0o555)
+        dest = folder / "vgg.mat"
+        with without_root():
+            code = main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5])
+        assert code == 1
+        assert capsys.readouterr().err == (
+            f"nst-weights: error: --dest {dest}: cannot write to the folder {folder} (permission denied); "
+            f"choose another --dest or make the folder writable\n")
+        assert server.requests == [] and list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("umask", [0o002, 0o027])
+def test_new_files_follow_the_umask(umask, server, tmp_path):
+    dest = tmp_path / "vgg.mat"
+    old = os.umask(umask)
+    try:
+        server.cut_after = CUT
+        with pytest.raises(DownloadError):
+            get(server.url, dest)
+        assert part_of(dest).stat().st_mode & 0o777 == 0o666 & ~umask
+        server.cut_after = None
+        get(server.url, dest)
+    finally:
+        os.umask(old)
+    assert dest.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_usage_mistakes_in_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["download", "--colour", "red"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == ("nst-weights: error: unrecognized arguments: --colour red; "
+                                       "see 'nst-weights --help'\n")
+
+
+def test_console_script_does_not_import_tensorflow(server, tmp_path):
+    """`nst-weights --help` and a download need no TensorFlow (3 s to import). The console script's
+    `import nst_utils.weights` runs the package's __init__ first: this needs a lazy __init__."""
+    script = Path(sys.executable).parent / "nst-weights"
+    dest = tmp_path / "vgg.mat"
+    code = ("import runpy, sys\n"
+            "script, url, dest, md5 = sys.argv[1:]\n"
+            "for argv in (['--help'], ['download', '--url', url, '--dest', dest, '--md5', md5]):\n"
+            "    sys.argv = [script] + argv\n"
+            "    try:\n"
+            "        runpy.run_path(script, run_name='__main__')\n"
+            "    except SystemExit as e:\n"
+            "        print('exit', e.code)\n"
+            "print('tensorflow imported:', 'tensorflow' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(script), server.url, str(dest), MD5],
+                          capture_output=True, text=True, timeout=120)
+    assert "usage: nst-weights" in proc.stdout and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout.count("exit 0") == 2
+    assert dest.read_bytes() == DATA
+    assert proc.stdout.splitlines()[-1] == "tensorflow imported: False"

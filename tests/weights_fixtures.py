@@ -1,7 +1,43 @@
 """Small synthetic VGG weight files in every layout the loader reads (no downloads)."""
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import h5py
 import numpy as np
 import scipy.io
+
+NOBODY = 65534  # the unprivileged user root's tests switch to
+
+
+@contextlib.contextmanager
+def without_root():
+    """The block runs without root's right to read and write every file: as ``nobody`` (effective
+    user id only, switched back afterwards) when the tests run as root, else unchanged."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(NOBODY)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+@contextlib.contextmanager
+def open_folder():
+    """A new folder everybody may enter (pytest's tmp_path may not be entered by ``nobody``)."""
+    folder = Path(tempfile.mkdtemp(prefix="nst-test-"))
+    try:
+        folder.chmod(0o755)
+        yield folder
+    finally:
+        for sub in folder.rglob("*"):
+            if sub.is_dir():
+                sub.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
 
 VGG19_BLOCKS = (2, 2, 4, 4, 4)
 VGG16_BLOCKS = (2, 2, 3, 3, 3)
