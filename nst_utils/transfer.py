@@ -164,6 +164,14 @@ def style_size(shape, width, height, scale):
     return max(16, round(w)), max(16, round(h))
 
 
+def check_rgb(name, image):
+    """Raise NSTError unless ``image`` is an RGB uint8 array ``(H, W, 3)``, as ``read_image`` returns."""
+    shape, dtype = np.shape(image), getattr(image, "dtype", None)
+    if len(shape) != 3 or shape[2] != 3 or 0 in shape or dtype != np.uint8:
+        raise NSTError(f"transfer: {name} is an array of shape {shape} and dtype {dtype}; give an RGB image "
+                       f"(H, W, 3) of uint8, e.g. nst.read_image(path)")
+
+
 def check_styles(settings, style_shapes, label="style_scale"):
     """Raise NSTError, naming ``label`` and its value, if a style image scaled by ``settings.style_scale``
     (at the final size, its largest) would not fit in this machine's memory. ``style_shapes``: (H, W, ...)."""
@@ -316,6 +324,11 @@ def transfer(content, styles, settings=None):
     """
     settings = settings or Settings()
     styles = list(styles)
+    check_rgb("content", content)
+    if not styles:
+        raise NSTError("transfer: styles is empty; give a list of one or more RGB style images (H, W, 3)")
+    for i, style in enumerate(styles):
+        check_rgb(f"styles[{i}]", style)
     check_settings(settings, len(styles))
     check_styles(settings, [np.shape(s) for s in styles])
     network = read_network(settings.model)

@@ -304,3 +304,14 @@ def test_write_gif_respects_the_umask(tmp_path, umask):
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
     assert Image.open(path).n_frames == 3
+
+
+@pytest.mark.parametrize("content, styles, match", [
+    (np.zeros((20, 20, 3), np.uint8), [], "styles is empty"),
+    (np.zeros((20, 20), np.uint8), [np.zeros((20, 20, 3), np.uint8)], r"content is an array of shape \(20, 20\)"),
+    (np.zeros((20, 20, 3), np.uint8), [np.zeros((20, 20, 4), np.uint8)], r"styles\[0\] is an array of shape"),
+    (np.zeros((20, 20, 3), np.float32), [np.zeros((20, 20, 3), np.uint8)], "dtype float32"),
+])
+def test_transfer_names_wrong_images(content, styles, match):
+    with pytest.raises(nst.NSTError, match=match):
+        transfer.transfer(content, styles, transfer.Settings(width=32, height=24, iterations=1, progress=False))
