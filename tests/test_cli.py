@@ -313,14 +313,37 @@ def test_sigterm_is_a_ctrl_c(photo, tiny_model, tmp_path, capsys, monkeypatch):
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # the command's handler is gone again
 
 
+SLOW_TENSORFLOW_IMPORT = """
+import builtins, os, time
+_import = builtins.__import__
+
+
+def slow_import(name, *args, **kwargs):
+    if name == "tensorflow" and not os.path.exists(os.environ["NST_TEST_MARKER"]):
+        open(os.environ["NST_TEST_MARKER"], "w").close()  # the command is now importing TensorFlow
+        time.sleep(60)
+    return _import(name, *args, **kwargs)
+
+
+builtins.__import__ = slow_import
+"""
+
+
 def test_ctrl_c_while_python_and_tensorflow_start(tiny_model, tmp_path):
-    """The real command, interrupted during its imports: one line, exit 130 (needs a lazy nst_utils/__init__)."""
+    """The real command, interrupted while it imports TensorFlow: one line, exit 130 (needs a lazy
+    nst_utils/__init__). A sitecustomize holds the import until the test has sent SIGINT: no timing."""
     nst = Path(sys.executable).parent / "nst"
-    out = tmp_path / "o.png"
+    out, marker, site = tmp_path / "o.png", tmp_path / "importing", tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SLOW_TENSORFLOW_IMPORT)
+    env = dict(os.environ, PYTHONPATH=str(site), NST_TEST_MARKER=str(marker))
     process = subprocess.Popen([str(nst), str(CONTENT), str(STYLE), "-o", str(out), *map(str, tiny(tiny_model))],
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, env=env)
     try:
-        time.sleep(1.0)  # Python is up (0.1 s), TensorFlow's import takes 3 s
+        deadline = time.monotonic() + 60
+        while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert marker.exists(), "the command never imported TensorFlow"
         process.send_signal(signal.SIGINT)
         err = process.communicate(timeout=120)[1]
     finally:
