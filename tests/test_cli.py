@@ -338,7 +338,9 @@ def test_ctrl_c_while_python_and_tensorflow_start(tiny_model, tmp_path):
     (site / "sitecustomize.py").write_text(SLOW_TENSORFLOW_IMPORT)
     env = dict(os.environ, PYTHONPATH=str(site), NST_TEST_MARKER=str(marker))
     process = subprocess.Popen([str(nst), str(CONTENT), str(STYLE), "-o", str(out), *map(str, tiny(tiny_model))],
-                               stderr=subprocess.PIPE, text=True, env=env)
+                               stderr=subprocess.PIPE, text=True, env=env,
+                               # a shell's background job (make test &, CI) starts with SIGINT ignored
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
