@@ -25,8 +25,6 @@ from pathlib import Path
 from .errors import NSTError, Terminated, limit_text, number_problem
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
-#: Output types that keep the photo's transparency (the others are saved without it, as the plan says).
-ALPHA_SUFFIXES = {".png", ".tif", ".tiff", ".webp"}
 
 #: The defaults, for art: L-BFGS reaches the recipe's cost 2.6x sooner (make bench; notebook 06),
 #: so the same minutes buy a converged picture at a larger size; the style weight is raised because a
@@ -406,7 +404,9 @@ def alpha_note(args, alpha):
     """What the plan line says about the photo's transparency ('' if it has none)."""
     if alpha is None:
         return ""
-    if args.output.suffix.lower() in ALPHA_SUFFIXES:
+    from .images import can_hold_alpha
+
+    if can_hold_alpha(args.output):
         return "; keeps the photo's transparency"
     return f"; the photo's transparency is dropped ({args.output.suffix} cannot hold it: use .png to keep it)"
 
@@ -488,7 +488,7 @@ def write_or_keep(path, write, what, done, problems):
 
 def finish(args, settings, image, alpha, history):
     """Write the image (and GIF) of a run that made at least one pass; print one final line; the exit code."""
-    from .images import save_image
+    from .images import can_hold_alpha, save_image
     from .transfer import write_gif
 
     interrupted = history["interrupted"]
@@ -497,7 +497,7 @@ def finish(args, settings, image, alpha, history):
         problems.append(f"the snapshots stopped at {history['snapshot_error']}")
     saved = history.get("saved_snapshots", [])
     snapshots = f"{len(saved)} snapshot{'s' if len(saved) > 1 else ''} in {settings.save_dir}" if saved else None
-    keep_alpha = alpha if args.output.suffix.lower() in ALPHA_SUFFIXES else None
+    keep_alpha = alpha if can_hold_alpha(args.output) else None
     what = "best image so far" if interrupted else "image"
     try:
         check_result(image, settings, history)

@@ -73,6 +73,11 @@ MAX_IMAGE_PIXELS = 80_000_000
 ALPHA_FORMATS = ("PNG", "TIFF", "WEBP")
 
 
+def can_hold_alpha(path):
+    """Whether an image file named ``path`` (by its suffix) can keep an alpha channel."""
+    return Image.registered_extensions().get(Path(path).suffix.lower()) in ALPHA_FORMATS
+
+
 def read_image(path):
     """Read an image file as RGB uint8 ``(H, W, 3)`` at its own size; clear errors for bad files.
 
@@ -307,7 +312,7 @@ def save_image(path, image, network=None, *, alpha=None):
         raise NSTError(f"{path}: unknown image type {path.suffix!r}; end the file name with .png or .jpg")
     if alpha is not None:
         alpha = _alpha_to_save(alpha, rgb.shape[:2])
-        if fmt not in ALPHA_FORMATS:
+        if not can_hold_alpha(path):
             raise NSTError(f"{path}: {fmt} cannot hold transparency, and the image has some (its alpha "
                            f"channel); use a .png output")
         picture = Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
