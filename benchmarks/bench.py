@@ -1,39 +1,52 @@
 """``make bench``: speed and memory figures (printed; nothing passes or fails).
 
-1. The assignment's Adam step at 400x300 and 800x600: seconds per iteration, achieved GFLOP/s
-   (convolution FLOPs of the forward pass plus the gradient with respect to the input, i.e. twice the
-   forward FLOPs; the Gram matrices' few GFLOP are not counted), that rate as a share of a 4096x4096
-   float32 matmul timed in the same process, one matmul after each step so that both see the same
-   machine (medians of both); peak RSS of the steps, read before the matmul's buffers exist.
-2. Optimisers at 400x300 from the same start: wall-clock time for Adam's 200 iterations (the
-   assignment's recipe) and for L-BFGS to reach the same cost, and their ratio (both from the first
-   pass: the set-up before it, loading and Gram matrices, is the same code for both).
-3. A 1920x1080 coarse-to-fine L-BFGS run: time and peak RSS.
+0. The CPU: its model, the instructions that matter here (AVX2, AVX-512, AVX512-BF16, AMX-BF16) and
+   the precision ``auto`` picks on it (see :mod:`nst_utils.precision`).
+1. The assignment's Adam step at 400x300 and 800x600, in fp32 and in bf16: seconds per iteration,
+   achieved GFLOP/s (convolution FLOPs of the forward pass plus the gradient with respect to the input,
+   i.e. twice the forward FLOPs; the Gram matrices' few GFLOP are not counted), that rate as a share of
+   a 4096x4096 matmul in the same precision timed in the same process, one matmul after each step so
+   that both see the same machine (medians of both); peak RSS of the steps, read before the matmul's
+   buffers exist. Then the PyTorch peer, when ``torch`` is importable: the same step on the same
+   weights (fp32, channels_last, bf16 autocast) in the same run.
+2. The recipe (200 Adam iterations at 400x300) in fp32 and bf16: time and final cost.
+3. Optimisers at 400x300 from the same start: wall-clock time for Adam's 200 iterations (the fp32
+   recipe of 2) and for L-BFGS to reach the same cost, and their ratio (both from the first pass: the
+   set-up before it, loading and Gram matrices, is the same code for both).
+4. A 1920x1080 coarse-to-fine L-BFGS run: time and peak RSS.
 Each measurement runs in its own process so that peak memory is its own.
-``python benchmarks/bench.py [steps] [optimizers] [hires]`` runs a subset.
+``python benchmarks/bench.py [cpu] [steps] [recipe] [optimizers] [hires]`` runs a subset.
 """
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 SIZES = [(400, 300, 12), (800, 600, 5)]  # width, height, timed iterations
-TARGETS = "targets: >= 85 % of the matmul rate, <= 2 GB peak at 400x300, time linear in pixels"
+PRECISIONS = ["fp32", "bf16"]
+TARGETS = ("targets: fp32 >= 85 % of the fp32 matmul rate, <= 2 GB peak at 400x300, time linear in pixels; "
+           "with AMX-BF16, bf16 >= 4x faster than fp32 and >= 1.5x faster than the best PyTorch setting")
+RECIPE_TARGET = "target with AMX-BF16: bf16 >= 4x faster than fp32, final cost within 2 %"
 OPTIMIZER_TARGET = "target: L-BFGS reaches the 200-Adam cost >= 5x sooner"
 HIRES_TARGET = "target: 1920x1080 in <= 15 minutes and <= 8 GB on 2 cores"
 
 
-def time_size(width, height, iterations):
+def time_size(width, height, iterations, precision):
     import numpy as np
 
     import nst_utils as nst
     from nst_utils import tf
+    from nst_utils.precision import resolve, session_config
     from nst_utils.transfer import gflop_per_iteration, matmul_timer
 
     content = nst.load_image(nst.CONFIG.CONTENT_IMAGE, width, height)
     style = nst.load_image(nst.CONFIG.STYLE_IMAGE, width, height)
-    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+    chosen = resolve(precision)
+    with tf.Graph().as_default(), tf.compat.v1.Session(config=session_config(chosen)) as sess:
         model = nst.load_vgg_model(height=height, width=width, verbose=False)
         c, s = nst.reshape_and_normalize_image(content), nst.reshape_and_normalize_image(style)
         costs = nst.build_costs(sess, model, c, s)
@@ -44,7 +57,7 @@ def time_size(width, height, iterations):
         for _ in range(3):  # warm-up: graph optimisation, memory pools; peak memory is reached here
             sess.run(step)
         peak = peak_bytes()  # before the matmul below adds its own buffers
-        matmul = matmul_timer(n=4096)
+        matmul = matmul_timer(n=4096, precision=chosen.name)
         times, rates = [], []
         for _ in range(iterations):  # alternate, so that both see the same machine
             start = time.perf_counter()
@@ -54,54 +67,104 @@ def time_size(width, height, iterations):
         seconds = float(np.median(times))
         layers = [nst.CONTENT_LAYER] + [name for name, _ in nst.STYLE_LAYERS]
         gflop = gflop_per_iteration(nst.current_network(), width, height, layers)
-    return {"width": width, "height": height, "seconds": seconds, "gflop": gflop, "peak_bytes": peak,
-            "matmul": float(np.median(rates)), "matmul_range": [min(rates), max(rates)]}
+    return {"width": width, "height": height, "precision": chosen.name, "seconds": seconds, "gflop": gflop,
+            "peak_bytes": peak, "matmul": float(np.median(rates)), "matmul_range": [min(rates), max(rates)]}
 
 
 def peak_bytes():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def run_transfer(optimizer, iterations, width, height):
+def run_transfer(optimizer, iterations, width, height, precision="fp32"):
     import nst_utils as nst
     from nst_utils.transfer import Settings, transfer
 
     content = nst.read_image(nst.CONFIG.CONTENT_IMAGE)
     style = nst.read_image(nst.CONFIG.STYLE_IMAGE)
-    settings = Settings(width=width, height=height, optimizer=optimizer, iterations=iterations, progress=False)
+    settings = Settings(width=width, height=height, optimizer=optimizer, iterations=iterations, progress=False,
+                        precision=precision)
     start = time.perf_counter()
     _, history = transfer(content, [style], settings)
     return {"total": history["total"], "seconds": history["seconds"], "level": history["level"],
             "wall": time.perf_counter() - start, "peak_bytes": peak_bytes()}
 
 
-def child(*args):
-    out = subprocess.run([sys.executable, __file__, "--child", *map(str, args)], check=True,
-                         capture_output=True, text=True).stdout
+def child(*args, script=__file__):
+    out = subprocess.run([sys.executable, script, *map(str, args)], check=True, capture_output=True,
+                         text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
+def bench_cpu():
+    from nst_utils.precision import cpu_flags, resolve
+
+    flags = cpu_flags()
+    model = next((line.partition(":")[2].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+                 "unknown CPU") if os.path.exists("/proc/cpuinfo") else "unknown CPU (no /proc/cpuinfo)"
+    isa = [name for flag, name in (("avx2", "AVX2"), ("avx512f", "AVX-512"), ("avx512_bf16", "AVX512-BF16"),
+                                   ("amx_bf16", "AMX-BF16")) if flag in flags]
+    print(f"CPU: {model}, {os.cpu_count()} cores; {', '.join(isa) or 'none of AVX2, AVX-512, AMX'}; "
+          f"AMX-BF16: {'yes' if 'amx_bf16' in flags else 'no'}")
+    print(f"auto here: {resolve('auto')}")
+
+
 def bench_steps():
-    rows = [child("size", *size) for size in SIZES]
-    for r in rows:
+    rows = {(w, h, p): child("--child", "size", w, h, n, p) for w, h, n in SIZES for p in PRECISIONS}
+    for (w, h, p), r in rows.items():
         rate = r["gflop"] / r["seconds"]
         low, high = r["matmul_range"]
-        print(f"{r['width']}x{r['height']}: {r['seconds']:.3f} s/iteration, {rate:.0f} GFLOP/s = "
-              f"{100 * rate / r['matmul']:.0f} % of the matmul's {r['matmul']:.0f} GFLOP/s "
+        print(f"{w}x{h} {r['precision']}: {r['seconds']:.3f} s/iteration, {rate:.0f} GFLOP/s = "
+              f"{100 * rate / r['matmul']:.0f} % of the {r['precision']} matmul's {r['matmul']:.0f} GFLOP/s "
               f"(range {low:.0f}-{high:.0f}), peak RSS {r['peak_bytes'] / 1e9:.2f} GB")
-    small, big = rows[0], rows[-1]
-    pixels = big["width"] * big["height"] / (small["width"] * small["height"])
-    print(f"time ratio {big['seconds'] / small['seconds']:.2f} for {pixels:.0f}x the pixels")
+    (w0, h0, _), (w1, h1, _) = SIZES[0], SIZES[-1]
+    for p in PRECISIONS:
+        small, big = rows[w0, h0, p], rows[w1, h1, p]
+        print(f"{p}: time ratio {big['seconds'] / small['seconds']:.2f} for {w1 * h1 / (w0 * h0):.0f}x the pixels")
+    for w, h, _ in SIZES:
+        print(f"{w}x{h}: bf16 is {rows[w, h, 'fp32']['seconds'] / rows[w, h, 'bf16']['seconds']:.2f}x as fast as fp32")
+    with tempfile.TemporaryDirectory() as folder:
+        arrays = Path(folder) / "inputs.npz"
+        child("--child", "export", w0, h0, arrays)
+        peer = child(arrays, 5, script=str(Path(__file__).with_name("torch_peer.py")))
+    if "missing" in peer:
+        print(peer["missing"])
+    else:
+        ours = min(rows[w0, h0, p]["seconds"] for p in PRECISIONS)
+        best = min(peer["seconds"].values())
+        print(f"PyTorch {peer['version']} peer at {w0}x{h0}, same weights and costs (its first cost "
+              f"{peer['first_cost']:.5g}): " + ", ".join(f"{k} {v:.3f}" for k, v in peer["seconds"].items())
+              + f" s/iteration; our faster precision is {best / ours:.2f}x as fast as its best")
     print(TARGETS)
 
 
+def bench_recipe():
+    runs = {p: recipe(p) for p in PRECISIONS}
+    for p, r in runs.items():
+        print(f"recipe (200 Adam iterations, 400x300) in {p}: {r['wall']:.0f} s in all, "
+              f"{r['seconds'][-1] - r['seconds'][0]:.0f} s from the first pass; final cost {r['total'][-1]:.5g}")
+    fp32, bf16 = runs["fp32"], runs["bf16"]
+    speed = (fp32["seconds"][-1] - fp32["seconds"][0]) / (bf16["seconds"][-1] - bf16["seconds"][0])
+    print(f"bf16: {speed:.2f}x as fast, final cost {100 * (bf16['total'][-1] / fp32['total'][-1] - 1):+.1f} %")
+    print(RECIPE_TARGET)
+
+
+_recipes = {}
+
+
+def recipe(precision):
+    """The 200-iteration Adam recipe at 400x300 in ``precision`` (run once per bench)."""
+    if precision not in _recipes:
+        _recipes[precision] = child("--child", "transfer", "adam", 200, 400, 300, precision)
+    return _recipes[precision]
+
+
 def bench_optimizers():
-    adam = child("transfer", "adam", 200, 400, 300)
+    adam = recipe("fp32")
     target = min(adam["total"])
     adam_time = adam["seconds"][-1] - adam["seconds"][0]  # from the first pass: set-up is the same for both
     print(f"Adam, 200 iterations at 400x300: cost {target:.4g} after {adam_time:.0f} s "
           f"(peak RSS {adam['peak_bytes'] / 1e9:.2f} GB)")
-    lbfgs = child("transfer", "lbfgs", 120, 400, 300)
+    lbfgs = child("--child", "transfer", "lbfgs", 120, 400, 300)
     reached = next((i for i, c in enumerate(lbfgs["total"]) if c <= target), None)
     if reached is None:
         print(f"L-BFGS did not reach {target:.4g} in 120 passes (best {min(lbfgs['total']):.4g})")
@@ -113,7 +176,7 @@ def bench_optimizers():
 
 
 def bench_hires():
-    r = child("transfer", "lbfgs", 200, 1920, 1080)
+    r = child("--child", "transfer", "lbfgs", 200, 1920, 1080)
     levels = sorted(set(r["level"]))
     per_level = [sum(1 for lv in r["level"] if lv == k) for k in levels]
     print(f"1920x1080 coarse-to-fine L-BFGS ({' + '.join(map(str, per_level))} passes): "
@@ -125,16 +188,21 @@ def main():
     args = sys.argv[1:]
     if args[:1] == ["--child"]:
         kind, rest = args[1], args[2:]
-        if kind == "size":
-            result = time_size(*map(int, rest))
+        if kind == "export":
+            import torch_peer
+
+            result = torch_peer.export(rest[2], *map(int, rest[:2]))
+        elif kind == "size":
+            result = time_size(*map(int, rest[:3]), rest[3])
         else:
-            result = run_transfer(rest[0], *map(int, rest[1:]))
+            result = run_transfer(rest[0], *map(int, rest[1:4]), *rest[4:])
         print(json.dumps(result))
         return
-    chosen = args or ["steps", "optimizers", "hires"]
-    for name in chosen:
+    sections = {"cpu": bench_cpu, "steps": bench_steps, "recipe": bench_recipe, "optimizers": bench_optimizers,
+                "hires": bench_hires}
+    for name in args or list(sections):
         print(f"== {name}", flush=True)
-        {"steps": bench_steps, "optimizers": bench_optimizers, "hires": bench_hires}[name]()
+        sections[name]()
         sys.stdout.flush()
 
 

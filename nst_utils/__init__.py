@@ -20,10 +20,11 @@ _EXPORTS = {
     **dict.fromkeys(["generate_noise_image", "load_image", "read_image", "reshape_and_normalize_image",
                      "save_image", "to_rgb", "read_alpha"], "images"),
     **dict.fromkeys(["Watch", "build_costs", "model_nn", "stylize"], "optimize"),
+    "session_config": "precision",
     **dict.fromkeys(["Network", "current_network", "load_vgg_model", "read_network"], "vgg"),
 }
 _SUBMODULES = {"calibration", "checks", "cli", "colors", "config", "costs", "demo", "errors", "images", "live",
-               "optimize", "plots", "transfer", "vgg", "weights"}
+               "optimize", "plots", "precision", "transfer", "vgg", "weights"}
 
 __all__ = sorted(_EXPORTS)
 

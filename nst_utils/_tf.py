@@ -33,16 +33,29 @@ tf.compat.v1.disable_eager_execution()
 
 
 def outside_graph(value, name=None):
-    """A float32 tensor that yields the numpy array ``value``, which stays out of the GraphDef.
+    """A float32 tensor of the numpy array ``value``: kept out of the GraphDef, copied to its device
+    once per session, with nothing to initialise.
 
     A ``tf.constant`` is copied into every executor a session builds (one per distinct ``sess.run``
     signature, each with its own graph copy): VGG's weights as constants cost about 1 GB at 400x300
-    (measured). A ``numpy_function`` hands TensorFlow the one array in Python at each run, in any
-    session, with nothing to initialise. It is stateful, so grappler never folds it into a constant.
+    (measured). Here the array reaches the graph through a ``numpy_function`` (run on the host, never
+    folded into a constant) only the first time a session reads the tensor, which fills a variable on
+    the device the graph places it on (a GPU's memory, where there is one); later runs read that
+    variable. The variable is in no collection: not trainable, not initialised, not saved.
     """
     import numpy as np
 
     array = np.ascontiguousarray(value, dtype=np.float32)
-    tensor = tf.numpy_function(lambda: array, [], tf.float32, name=name)
+    with tf.name_scope(name or "outside_graph"):
+        variable = tf.compat.v1.Variable(lambda: tf.zeros(array.shape), trainable=False, collections=[],
+                                         use_resource=True, name="value")
+
+        def fill():
+            fetched = tf.numpy_function(lambda: array, [], tf.float32, name="from_numpy")
+            fetched.set_shape(array.shape)
+            with tf.control_dependencies([variable.assign(fetched)]):
+                return variable.read_value()
+
+        tensor = tf.cond(variable.is_initialized(), variable.read_value, fill)
     tensor.set_shape(array.shape)
     return tensor

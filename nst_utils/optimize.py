@@ -13,6 +13,8 @@ from .config import CONFIG
 from .costs import CONTENT_LAYER, STYLE_LAYERS, compute_content_cost, compute_style_cost, total_cost
 from .costs import delay_gram_gradients, total_variation_cost
 from .images import generate_noise_image, load_image, reshape_and_normalize_image, save_image, to_rgb
+from .precision import resolve as resolve_precision
+from .precision import session_config
 from .vgg import current_network, load_vgg_model
 
 
@@ -115,17 +117,22 @@ class Watch:
 
 def stylize(content_path=CONFIG.CONTENT_IMAGE, style_path=CONFIG.STYLE_IMAGE, width=None, height=None,
             num_iterations=200, learning_rate=2.0, alpha=10, beta=40, noise_ratio=CONFIG.NOISE_RATIO,
-            seed=0, model_path=None, print_every=20, save_dir=None, progress=None, calibrated=True):
+            seed=0, model_path=None, print_every=20, save_dir=None, progress=None, calibrated=True,
+            precision="auto"):
     """The assignment's whole recipe in a private graph: returns ``(RGB uint8 image, history)``.
 
     The costs are recorded every ``print_every`` iterations (see :class:`Watch`); Ctrl-C stops early
-    and keeps the image so far. ``calibrated=False`` uses the raw network (see ``load_vgg_model``).
+    and keeps the image so far. ``calibrated=False`` uses the raw network (see ``load_vgg_model``);
+    ``precision``: ``'auto'``, ``'fp32'`` or ``'bf16'`` (see :mod:`nst_utils.precision`), said in one
+    line; ``history['precision']`` is the one used.
     """
     width = CONFIG.IMAGE_WIDTH if width is None else width
     height = CONFIG.IMAGE_HEIGHT if height is None else height
     content = load_image(content_path, width, height)
     style = load_image(style_path, width, height)
-    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+    chosen = resolve_precision(precision)
+    print(chosen)
+    with tf.Graph().as_default(), tf.compat.v1.Session(config=session_config(chosen)) as sess:
         tf.compat.v1.set_random_seed(seed)
         model = load_vgg_model(model_path, height=height, width=width, calibrated=calibrated)
         content_image = reshape_and_normalize_image(content)
@@ -140,6 +147,7 @@ def stylize(content_path=CONFIG.CONTENT_IMAGE, style_path=CONFIG.STYLE_IMAGE, wi
         except KeyboardInterrupt:
             watch.bar.write(f"Interrupted after {watch.done} iterations: keeping the image so far.")
         history = watch.finish()
+        history["precision"] = chosen.name
         return history["snapshots"][-1][1], history
 
 

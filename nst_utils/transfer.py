@@ -26,6 +26,8 @@ from .errors import NSTError, Terminated, check_number
 from .images import check_image_size, current_umask, estimate_peak_memory, read_image, save_image
 from .images import total_memory_bytes
 from .optimize import lbfgs
+from .precision import resolve as resolve_precision
+from .precision import session_config
 from .vgg import load_vgg_model, read_network
 
 #: Coarse-to-fine: halve the size while the longest side exceeds this.
@@ -60,6 +62,7 @@ class Settings:
     save_dir: Path = None
     model: str = None  # weight file; None: the usual search (see vgg.find_weights)
     calibrated: bool = True  # every layer at the same mean activation (see nst_utils.calibration)
+    precision: str = "auto"  # "auto", "fp32" or "bf16" (see nst_utils.precision)
     progress: bool = True
 
 
@@ -80,12 +83,17 @@ def plan_levels(settings):
     return [(w, h, n) for (w, h), n in zip(sizes, iterations)]
 
 
-def matmul_timer(n=1024):
-    """A function that runs one ``n x n`` float32 matmul (own graph and session) and returns its GFLOP/s."""
+#: TensorFlow's type for each precision's arithmetic (see nst_utils.precision).
+DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
+
+
+def matmul_timer(n=1024, precision="fp32"):
+    """A function that runs one ``n x n`` matmul in ``precision`` (``fp32``, ``bf16`` or ``fp16``; own
+    graph and session) and returns its GFLOP/s."""
     graph = tf.Graph()
     with graph.as_default():
-        a = tf.Variable(tf.random.normal([n, n], seed=1))
-        product = tf.reduce_sum(tf.matmul(a, a))
+        a = tf.Variable(tf.cast(tf.random.normal([n, n], seed=1), DTYPES[precision]))
+        product = tf.reduce_sum(tf.cast(tf.matmul(a, a), tf.float32))
     sess = tf.compat.v1.Session(graph=graph)
     sess.run(a.initializer)
     sess.run(product)
@@ -98,9 +106,9 @@ def matmul_timer(n=1024):
     return run
 
 
-def matmul_gflops(n=1024, repeats=3):
-    """This machine's float32 matmul rate (the best of ``repeats``), measured in about a second."""
-    timer = matmul_timer(n)
+def matmul_gflops(n=1024, repeats=3, precision="fp32"):
+    """This machine's matmul rate in ``precision`` (the best of ``repeats``), measured in about a second."""
+    timer = matmul_timer(n, precision)
     return max(timer() for _ in range(repeats))
 
 
@@ -117,11 +125,12 @@ def gflop_per_iteration(network, width, height, layers):
 
 
 def estimate(settings, efficiency=0.85, style_shapes=()):
-    """``(seconds, peak bytes)`` estimated for a run, from this machine's measured matmul rate; the memory
-    counts the style images (``style_shapes``, (H, W, ...) each) at their scaled size too."""
+    """``(seconds, peak bytes)`` estimated for a run, from this machine's matmul rate measured in the run's
+    precision; the memory counts the style images (``style_shapes``, (H, W, ...) each) at their scaled
+    size too."""
     network = read_network(settings.model)
     layers = [settings.content_layer] + [name for name, _ in settings.style_layers]
-    rate = efficiency * matmul_gflops()
+    rate = efficiency * matmul_gflops(precision=resolve_precision(settings.precision).name)
     seconds = sum(SETUP_SECONDS + n * gflop_per_iteration(network, w, h, layers) / rate
                   for w, h, n in plan_levels(settings))
     return seconds, peak_memory(settings, style_shapes)
@@ -141,6 +150,7 @@ def check_settings(settings, n_styles=1):
         numbers.append("levels")
     for name in numbers:
         check_number(name, getattr(settings, name))
+    resolve_precision(settings.precision)  # NSTError for an unknown name
     if settings.optimizer not in ("adam", "lbfgs"):
         raise NSTError(f"optimizer {settings.optimizer!r}: use 'adam' or 'lbfgs'")
     if settings.preserve_colors not in (None, "luminance", "histogram"):
@@ -206,9 +216,9 @@ def scaled_style(style, width, height, scale):
     return resize(style, w, h)
 
 
-def style_grams(network_path, style, layers, pooling="avg", calibrated=True):
+def style_grams(network_path, style, layers, pooling="avg", calibrated=True, precision="fp32"):
     """``{layer: G / (n_H n_W)}`` of an RGB style image at its own size, from a private graph."""
-    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+    with tf.Graph().as_default(), tf.compat.v1.Session(config=session_config(precision)) as sess:
         model = load_vgg_model(network_path, height=style.shape[0], width=style.shape[1], pooling=pooling,
                                verbose=False, calibrated=calibrated)
         from .images import reshape_and_normalize_image
@@ -318,7 +328,8 @@ def transfer(content, styles, settings=None):
 
     ``history`` has per-pass ``'total'``, ``'content'``, ``'style'``, ``'tv'``, ``'seconds'``, ``'level'``
     and ``'snapshots'`` ``[(iteration, RGB)]``, the files saved (``'saved_snapshots'``), plus
-    ``'interrupted'`` and ``'terminated'`` (stopped by SIGTERM: :class:`nst_utils.errors.Terminated`).
+    ``'interrupted'``, ``'terminated'`` (stopped by SIGTERM: :class:`nst_utils.errors.Terminated`) and
+    ``'precision'``, the one the run used (``'fp32'``, ``'bf16'`` or ``'fp16'``).
     Ctrl-C stops the run and returns the best image so far (at the final size); stopped before the
     first pass, it returns the photo, and ``history['total']`` is empty.
     """
@@ -332,6 +343,7 @@ def transfer(content, styles, settings=None):
     check_settings(settings, len(styles))
     check_styles(settings, [np.shape(s) for s in styles])
     network = read_network(settings.model)
+    precision = resolve_precision(settings.precision)
     blend = np.asarray(settings.style_blend_weights or [1.0] * len(styles), np.float64)
     blend = blend / blend.sum()
     levels = plan_levels(settings)
@@ -357,7 +369,8 @@ def transfer(content, styles, settings=None):
             content_rgb = resize(content_full, w, h)
             content_input = network.preprocess(content_rgb)
             grams = [style_grams(settings.model, scaled_style(s, w, h, settings.style_scale),
-                                 settings.style_layers, settings.pooling, settings.calibrated) for s in styles]
+                                 settings.style_layers, settings.pooling, settings.calibrated, precision)
+                     for s in styles]
             if image is not None:  # refine the previous level's result, upsampled
                 start = network.preprocess(resize(network.deprocess(image), w, h))
             elif isinstance(init, np.ndarray):
@@ -367,7 +380,7 @@ def transfer(content, styles, settings=None):
             else:
                 noise = rng.uniform(-20, 20, content_input.shape).astype(np.float32)
                 start = settings.noise_ratio * noise + (1 - settings.noise_ratio) * content_input
-            with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+            with tf.Graph().as_default(), tf.compat.v1.Session(config=session_config(precision)) as sess:
                 tf.compat.v1.set_random_seed(settings.seed)
                 model = load_vgg_model(settings.model, height=h, width=w, pooling=settings.pooling, verbose=False,
                                        calibrated=settings.calibrated)
@@ -402,6 +415,7 @@ def transfer(content, styles, settings=None):
     history = monitor.history
     history["interrupted"] = interrupted
     history["terminated"] = terminated
+    history["precision"] = precision.name
     return result, history
 
 

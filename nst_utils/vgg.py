@@ -334,18 +334,18 @@ def _conv_relu(x, kernel, bias, name):
     for a gradient nobody uses. The weights are fixed, so only the input gradient is built.
     """
     @tf.custom_gradient
-    def conv_relu(x):
+    def conv_relu(x, kernel, bias):  # the weights are arguments, so no gradient reaches their variables
         y = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, kernel, strides=1, padding="SAME"), bias))
 
         def grad(dy):
             dz = tf.raw_ops.ReluGrad(gradients=dy, features=y)
             return tf.compat.v1.nn.conv2d_backprop_input(x.shape.as_list(), kernel, dz, strides=[1, 1, 1, 1],
-                                                         padding="SAME")
+                                                         padding="SAME"), None, None
 
         return y, grad
 
     with tf.name_scope(f"{name}_layer"):
-        y = conv_relu(x)
+        y = conv_relu(x, kernel, bias)
     return tf.identity(y, name=name)
 
 

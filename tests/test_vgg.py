@@ -308,3 +308,29 @@ def test_weight_file_in_a_folder_that_may_not_be_entered(vgg19_layers):
 def test_explicit_weight_path_that_is_a_folder(tmp_path):
     with pytest.raises(NSTError, match=rf"^{tmp_path}: not a weight file \(a folder\); give the path of a VGG"):
         vgg.find_weights(tmp_path)
+
+
+def test_weights_cross_to_their_device_once_per_session(rgb_image):
+    """Issue 10 (GPU-ready): the weights are copied from numpy into variables on the device the graph is
+    placed on (here explicitly the CPU, as a GPU would be) by the first run of each session only; later
+    runs read them there. They are in no collection, so no initialiser or optimiser touches them."""
+    with tf.Graph().as_default():
+        with tf.device("/device:CPU:0"):
+            model = load_vgg_model(height=12, width=16, verbose=False)
+        weights = [op for op in tf.compat.v1.get_default_graph().get_operations() if op.type == "VarHandleOp"
+                   and op.name != "input"]
+        assert len(weights) == 2 * 13 and all(op.device.endswith("CPU:0") for op in weights)
+        assert tf.compat.v1.global_variables() == [model["input"]]
+        x = reshape_and_normalize_image(rgb_image)
+
+        def copies_from_numpy(sess):
+            stats = tf.compat.v1.RunMetadata()
+            sess.run(model["conv5_3"], options=tf.compat.v1.RunOptions(trace_level=3), run_metadata=stats)
+            return sum(node.timeline_label.startswith("from_numpy") or "from_numpy" in node.node_name
+                       for device in stats.step_stats.dev_stats for node in device.node_stats)
+
+        for _ in range(2):  # each session fills its own variables once
+            with tf.compat.v1.Session() as sess:
+                sess.run(model["input"].assign(x))
+                assert copies_from_numpy(sess) > 0
+                assert [copies_from_numpy(sess) for _ in range(3)] == [0, 0, 0]

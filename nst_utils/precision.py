@@ -1,0 +1,134 @@
+"""The arithmetic a session uses: ``auto``, ``fp32`` or ``bf16``, applied where the session is made.
+
+Introduced in notebook 05 (its session) and used by ``stylize``, ``transfer.Settings(precision=...)`` and
+``nst --precision``. The graph stays plain float32 graph code; the precision is a grappler rewrite of
+the session's graph (:func:`session_config`):
+
+- ``bf16``: TensorFlow's oneDNN auto mixed precision. Convolutions, their gradients, ReLU and pooling
+  run in bfloat16; the Gram matrices, the cost differences and every sum stay float32. On CPUs with
+  AMX-BF16 (Intel Xeon 4th generation and later) a step is about 4.6x faster at the same result;
+  elsewhere bfloat16 is emulated or runs on narrower units and can be slower than float32.
+- ``fp16``: float16 mixed precision on a GPU (what ``auto`` picks when TensorFlow sees one), the same
+  ops kept in float32. ``bf16`` rewrites only the ops placed on the CPU.
+- ``fp32``: float32 throughout.
+
+``auto`` is ``fp16`` on a GPU, ``bf16`` where the CPU has AMX-BF16 and oneDNN may use it, ``fp32``
+elsewhere, so that no machine gets slower. ``bf16`` asked for is ``fp32`` where oneDNN cannot run it
+(no AVX-512). The CPU's features are read from its flags (``/proc/cpuinfo``, Linux); elsewhere
+``auto`` and ``bf16`` are ``fp32``.
+"""
+import os
+from dataclasses import dataclass
+
+from .errors import NSTError
+
+PRECISIONS = ("auto", "fp32", "bf16")
+
+#: Ops the mixed-precision rewrites must leave in float32: the Gram matrices (MatMul; in float16 a
+#: Gram matrix of 10⁵ positions overflows) and the differences inside the costs (Sub).
+_KEEP_FP32 = {"TF_AUTO_MIXED_PRECISION_GRAPH_REWRITE_ALLOWLIST_REMOVE": "MatMul",
+              "TF_AUTO_MIXED_PRECISION_GRAPH_REWRITE_INFERLIST_REMOVE": "Sub"}
+
+
+@dataclass(frozen=True)
+class Precision:
+    """What a session will use: ``name`` (``fp32``, ``bf16`` or ``fp16``), what was asked, and why."""
+
+    name: str
+    asked: str
+    reason: str
+
+    def __str__(self):
+        return f"Precision: {self.name} ({self.reason})"
+
+
+def cpu_flags(path="/proc/cpuinfo"):
+    """The CPU's feature flags (``{'avx2', 'amx_bf16', ...}``); empty where they cannot be read."""
+    try:
+        with open(path, encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return set()
+
+
+def onednn_enabled():
+    """False when ``TF_ENABLE_ONEDNN_OPTS`` turns oneDNN off (TensorFlow's own kernels run)."""
+    return os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def amx_usable(flags=None):
+    """True if the CPU has AMX-BF16 and oneDNN may use it (not capped by ``ONEDNN_MAX_CPU_ISA``)."""
+    flags = cpu_flags() if flags is None else flags
+    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "ALL").upper()
+    return "amx_bf16" in flags and onednn_enabled() and (cap in ("ALL", "DEFAULT") or "AMX" in cap)
+
+
+def bf16_usable(flags=None):
+    """True if oneDNN can run bfloat16 convolutions here: it needs AVX-512 (AVX512-BF16 or AMX natively,
+    plain AVX-512 by emulation), not capped below it by ``ONEDNN_MAX_CPU_ISA`` (on an AVX2 CPU a bf16
+    session fails)."""
+    flags = cpu_flags() if flags is None else flags
+    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "ALL").upper()
+    allowed = cap in ("ALL", "DEFAULT") or cap.startswith(("AVX512_CORE", "AVX10")) or "AMX" in cap
+    return onednn_enabled() and allowed and {"avx512f", "avx512bw"} <= flags
+
+
+def gpu_present():
+    """True if TensorFlow sees a GPU."""
+    from ._tf import tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def resolve(precision="auto", flags=None, gpu=None):
+    """The :class:`Precision` that ``precision`` means on this machine; NSTError for an unknown name."""
+    if precision not in PRECISIONS:
+        raise NSTError(f"precision={precision!r}: use one of {', '.join(PRECISIONS)}")
+    gpu = gpu_present() if gpu is None else gpu
+    amx = amx_usable(flags)
+    if precision == "fp32":
+        return Precision("fp32", precision, "as asked")
+    if precision == "bf16":
+        if not onednn_enabled():
+            return Precision("fp32", precision, "bf16 asked, but TF_ENABLE_ONEDNN_OPTS=0 turns off oneDNN, "
+                                                "which runs it")
+        if not bf16_usable(flags):
+            return Precision("fp32", precision, "bf16 asked, but oneDNN needs AVX-512 for it, which this CPU "
+                                                "lacks or ONEDNN_MAX_CPU_ISA hides")
+        if amx:
+            return Precision("bf16", precision, "as asked")
+        if "avx512_bf16" in (cpu_flags() if flags is None else flags):
+            return Precision("bf16", precision, "as asked; no AMX-BF16 here, but AVX512-BF16: make bench says "
+                                                "whether it beats fp32 on this CPU")
+        return Precision("bf16", precision, "as asked; this CPU has no bf16 instructions, so oneDNN emulates "
+                                            "them: slower than fp32")
+    if gpu:
+        return Precision("fp16", precision, "auto: a GPU")
+    if amx:
+        return Precision("bf16", precision, "auto: this CPU has AMX-BF16")
+    return Precision("fp32", precision, "auto: no usable AMX-BF16 on this CPU")
+
+
+def session_config(precision="auto"):
+    """A ``tf.compat.v1.ConfigProto`` for ``Session(config=...)`` that runs in ``precision`` (a name or
+    a :class:`Precision`); float32 graph code needs no change."""
+    from tensorflow.core.protobuf import rewriter_config_pb2
+
+    from ._tf import tf
+
+    chosen = precision if isinstance(precision, Precision) else resolve(precision)
+    config = tf.compat.v1.ConfigProto()
+    if chosen.name != "fp32":
+        for name, op in _KEEP_FP32.items():  # read by grappler when it rewrites a session's graph
+            ops = [o for o in os.environ.get(name, "").split(",") if o]
+            if op not in ops:
+                os.environ[name] = ",".join(ops + [op])
+        rewrite = config.graph_options.rewrite_options
+        if chosen.name == "bf16":
+            rewrite.auto_mixed_precision_onednn_bfloat16 = rewriter_config_pb2.RewriterConfig.ON
+        else:
+            rewrite.auto_mixed_precision = rewriter_config_pb2.RewriterConfig.ON
+    return config
