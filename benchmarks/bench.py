@@ -9,14 +9,18 @@
    that both see the same machine (medians of both); peak RSS of the steps, read before the matmul's
    buffers exist. Then the PyTorch peer, when ``torch`` is importable: the same step on the same
    weights (fp32, channels_last, bf16 autocast) in the same run.
-2. The recipe (200 Adam iterations at 400x300) in fp32 and bf16: time and final cost.
-3. Optimisers at 400x300 from the same start: wall-clock time for Adam's 200 iterations (the fp32
-   recipe of 2) and for L-BFGS to reach the same cost, and their ratio (both from the first pass: the
+2. Where an fp32 step's time goes: oneDNN's own timings (ONEDNN_VERBOSE) by primitive, to compare CPUs
+   (the convolutions' share against the Gram matrices' memory-bound MatMuls, and the implementations
+   oneDNN picked).
+3. The recipe (200 Adam iterations at 400x300) in fp32 and bf16: time and final cost.
+4. Optimisers at 400x300 from the same start: wall-clock time for Adam's 200 iterations (the fp32
+   recipe of 3) and for L-BFGS to reach the same cost, and their ratio (both from the first pass: the
    set-up before it, loading and Gram matrices, is the same code for both).
-4. A 1920x1080 coarse-to-fine L-BFGS run: time and peak RSS.
+5. A 1920x1080 coarse-to-fine L-BFGS run: time and peak RSS.
 Each measurement runs in its own process so that peak memory is its own.
-``python benchmarks/bench.py [cpu] [steps] [recipe] [optimizers] [hires]`` runs a subset.
+``python benchmarks/bench.py [cpu] [steps] [profile] [recipe] [optimizers] [hires]`` runs a subset.
 """
+import contextlib
 import json
 import os
 import resource
@@ -33,15 +37,18 @@ TARGETS = ("targets: fp32 >= 85 % of the fp32 matmul rate, <= 2 GB peak at 400x3
 RECIPE_TARGET = "target with AMX-BF16: bf16 >= 4x faster than fp32, final cost within 2 %"
 OPTIMIZER_TARGET = "target: L-BFGS reaches the 200-Adam cost >= 5x sooner"
 HIRES_TARGET = "target: 1920x1080 in <= 15 minutes and <= 8 GB on 2 cores"
+PROFILE_MARK = "--- profiled steps ---"
 
 
-def time_size(width, height, iterations, precision):
+@contextlib.contextmanager
+def recipe_step(width, height, precision):
+    """``(sess, step, chosen precision, first cost)``: the assignment's Adam step at ``width`` x ``height``
+    after three warm-up steps (graph optimisation, memory pools; peak memory is reached there)."""
     import numpy as np
 
     import nst_utils as nst
     from nst_utils import tf
     from nst_utils.precision import resolve, session_config
-    from nst_utils.transfer import gflop_per_iteration, matmul_timer
 
     content = nst.load_image(nst.CONFIG.CONTENT_IMAGE, width, height)
     style = nst.load_image(nst.CONFIG.STYLE_IMAGE, width, height)
@@ -54,8 +61,19 @@ def time_size(width, height, iterations, precision):
         nst.costs.delay_gram_gradients()  # as nst.Watch does
         sess.run(tf.compat.v1.global_variables_initializer())
         model["input"].load(nst.generate_noise_image(c, rng=np.random.default_rng(0)), sess)
-        for _ in range(3):  # warm-up: graph optimisation, memory pools; peak memory is reached here
+        first = float(sess.run(costs["total"]))
+        for _ in range(3):
             sess.run(step)
+        yield sess, step, chosen, first
+
+
+def time_size(width, height, iterations, precision):
+    import numpy as np
+
+    import nst_utils as nst
+    from nst_utils.transfer import gflop_per_iteration, matmul_timer
+
+    with recipe_step(width, height, precision) as (sess, step, chosen, first):
         peak = peak_bytes()  # before the matmul below adds its own buffers
         matmul = matmul_timer(n=4096, precision=chosen.name)
         times, rates = [], []
@@ -68,7 +86,21 @@ def time_size(width, height, iterations, precision):
         layers = [nst.CONTENT_LAYER] + [name for name, _ in nst.STYLE_LAYERS]
         gflop = gflop_per_iteration(nst.current_network(), width, height, layers)
     return {"width": width, "height": height, "precision": chosen.name, "seconds": seconds, "gflop": gflop,
-            "peak_bytes": peak, "matmul": float(np.median(rates)), "matmul_range": [min(rates), max(rates)]}
+            "first_cost": first, "peak_bytes": peak, "matmul": float(np.median(rates)),
+            "matmul_range": [min(rates), max(rates)]}
+
+
+def profile_steps(width, height, precision, steps=3):
+    """Run ``steps`` recipe steps between two marker lines (stdout), for ONEDNN_VERBOSE's lines; returns
+    their mean seconds."""
+    with recipe_step(width, height, precision) as (sess, step, _, _):
+        print(PROFILE_MARK, flush=True)
+        start = time.perf_counter()
+        for _ in range(steps):
+            sess.run(step)
+        seconds = (time.perf_counter() - start) / steps
+        print(PROFILE_MARK, flush=True)
+    return {"seconds": seconds}
 
 
 def peak_bytes():
@@ -89,10 +121,33 @@ def run_transfer(optimizer, iterations, width, height, precision="fp32"):
             "wall": time.perf_counter() - start, "peak_bytes": peak_bytes()}
 
 
-def child(*args, script=__file__):
-    out = subprocess.run([sys.executable, script, *map(str, args)], check=True, capture_output=True,
-                         text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+def child(*args, script=__file__, env=None, lines=False):
+    """Run this script (or ``script``) with ``args`` in a new process: its last stdout line as JSON, or
+    (``lines``) all its stdout lines."""
+    out = subprocess.run([sys.executable, script, *map(str, args)], check=True, capture_output=True, text=True,
+                         env=None if env is None else {**os.environ, **env}).stdout.splitlines()
+    return out if lines else json.loads(out[-1])
+
+
+def bench_profile():
+    """Where an fp32 step's time goes, from oneDNN's own timings (ONEDNN_VERBOSE): per primitive kind,
+    implementation and direction, against the step's wall-clock time."""
+    steps = 3
+    out = child("--child", "profile", 400, 300, "fp32", steps, env={"ONEDNN_VERBOSE": "1"}, lines=True)
+    first, last = (i for i, line in enumerate(out) if line == PROFILE_MARK)
+    spent, seconds = {}, 0.0
+    for line in out[first:last]:
+        fields = line.split(",")
+        if line.startswith("onednn_verbose") and "exec" in fields:
+            at = fields.index("exec")
+            key = f"{fields[at + 2]} {fields[at + 4]} ({fields[at + 3]})"  # kind, direction, implementation
+            spent[key] = spent.get(key, 0.0) + float(fields[-1]) / 1000 / steps
+    with_verbose, total = json.loads(out[-1]), sum(spent.values())
+    print(f"fp32 step at 400x300 ({with_verbose['seconds']:.3f} s with the logging on), oneDNN's time by primitive "
+          f"(ONEDNN_VERBOSE; {total:.3f} s in all: more than the step where TensorFlow runs two side by side):")
+    for key, t in sorted(spent.items(), key=lambda kv: -kv[1])[:6]:
+        what = " (the Gram matrices' MatMul)" if key.startswith("gemm") else ""
+        print(f"  {t:.3f} s = {100 * t / total:4.1f} %  {key}{what}")
 
 
 def bench_cpu():
@@ -131,8 +186,9 @@ def bench_steps():
     else:
         ours = min(rows[w0, h0, p]["seconds"] for p in PRECISIONS)
         best = min(peer["seconds"].values())
-        print(f"PyTorch {peer['version']} peer at {w0}x{h0}, same weights and costs (its first cost "
-              f"{peer['first_cost']:.5g}): " + ", ".join(f"{k} {v:.3f}" for k, v in peer["seconds"].items())
+        print(f"PyTorch {peer['version']} peer at {w0}x{h0}, same weights and costs (first cost "
+              f"{peer['first_cost']:.5g}, ours {rows[w0, h0, 'fp32']['first_cost']:.5g}): "
+              + ", ".join(f"{k} {v:.3f}" for k, v in peer["seconds"].items())
               + f" s/iteration; our faster precision is {best / ours:.2f}x as fast as its best")
     print(TARGETS)
 
@@ -188,7 +244,9 @@ def main():
     args = sys.argv[1:]
     if args[:1] == ["--child"]:
         kind, rest = args[1], args[2:]
-        if kind == "export":
+        if kind == "profile":
+            result = profile_steps(*map(int, rest[:2]), rest[2], int(rest[3]))
+        elif kind == "export":
             import torch_peer
 
             result = torch_peer.export(rest[2], *map(int, rest[:2]))
@@ -198,8 +256,8 @@ def main():
             result = run_transfer(rest[0], *map(int, rest[1:4]), *rest[4:])
         print(json.dumps(result))
         return
-    sections = {"cpu": bench_cpu, "steps": bench_steps, "recipe": bench_recipe, "optimizers": bench_optimizers,
-                "hires": bench_hires}
+    sections = {"cpu": bench_cpu, "steps": bench_steps, "profile": bench_profile, "recipe": bench_recipe,
+                "optimizers": bench_optimizers, "hires": bench_hires}
     for name in args or list(sections):
         print(f"== {name}", flush=True)
         sections[name]()
