@@ -59,10 +59,15 @@ def onednn_enabled():
     return os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
+def _isa_cap():
+    """oneDNN's instruction-set cap (``ONEDNN_MAX_CPU_ISA``, formerly ``DNNL_MAX_CPU_ISA``), upper case."""
+    return (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "ALL").upper()
+
+
 def amx_usable(flags=None):
     """True if the CPU has AMX-BF16 and oneDNN may use it (not capped by ``ONEDNN_MAX_CPU_ISA``)."""
     flags = cpu_flags() if flags is None else flags
-    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "ALL").upper()
+    cap = _isa_cap()
     return "amx_bf16" in flags and onednn_enabled() and (cap in ("ALL", "DEFAULT") or "AMX" in cap)
 
 
@@ -71,7 +76,7 @@ def bf16_usable(flags=None):
     plain AVX-512 by emulation), not capped below it by ``ONEDNN_MAX_CPU_ISA`` (on an AVX2 CPU a bf16
     session fails)."""
     flags = cpu_flags() if flags is None else flags
-    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "ALL").upper()
+    cap = _isa_cap()
     allowed = cap in ("ALL", "DEFAULT") or cap.startswith(("AVX512_CORE", "AVX10")) or "AMX" in cap
     return onednn_enabled() and allowed and {"avx512f", "avx512bw"} <= flags
 
@@ -87,7 +92,7 @@ def resolve(precision="auto", flags=None, gpu=None):
     """The :class:`Precision` that ``precision`` means on this machine; NSTError for an unknown name."""
     if precision not in PRECISIONS:
         raise NSTError(f"precision={precision!r}: use one of {', '.join(PRECISIONS)}")
-    gpu = gpu_present() if gpu is None else gpu
+    flags = cpu_flags() if flags is None else flags
     amx = amx_usable(flags)
     if precision == "fp32":
         return Precision("fp32", precision, "as asked")
@@ -100,12 +105,12 @@ def resolve(precision="auto", flags=None, gpu=None):
                                                 "lacks or ONEDNN_MAX_CPU_ISA hides")
         if amx:
             return Precision("bf16", precision, "as asked")
-        if "avx512_bf16" in (cpu_flags() if flags is None else flags):
+        if "avx512_bf16" in flags:
             return Precision("bf16", precision, "as asked; no AMX-BF16 here, but AVX512-BF16: make bench says "
                                                 "whether it beats fp32 on this CPU")
         return Precision("bf16", precision, "as asked; this CPU has no bf16 instructions, so oneDNN emulates "
                                             "them: slower than fp32")
-    if gpu:
+    if gpu_present() if gpu is None else gpu:  # asked only for auto: it lists TensorFlow's devices
         return Precision("fp16", precision, "auto: a GPU")
     if amx:
         return Precision("bf16", precision, "auto: this CPU has AMX-BF16")
