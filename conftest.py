@@ -1,15 +1,29 @@
-"""nbval compares the notebooks' printed numbers to the precision they were printed with.
+"""The test session's set-up: pictures go to a folder of its own, and nbval compares the notebooks'
+printed numbers to the precision they were printed with.
 
 A text output (stdout, ``text/plain``) that agrees with the stored one to printed precision
 (``tests/printed_precision.py``) counts as equal: numbers may differ in their last digit between
 CPUs and kernel libraries. Every other output, and every other difference, is compared by nbval as is.
 """
 import copy
+import os
+import shutil
+import tempfile
 from collections import defaultdict
 
 from nbval.plugin import IPyNbCell
 
 from tests.printed_precision import agree_to_printed_precision
+
+
+def pytest_configure(config):
+    """Everything the tests run (notebook kernels and commands included) saves its pictures in a folder of
+    its own, never in the project's ``output/``, where a learner keeps theirs (``nst_utils.config``)."""
+    os.environ["NST_OUTPUT_DIR"] = tempfile.mkdtemp(prefix="nst-test-output-")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(os.environ.pop("NST_OUTPUT_DIR", ""), ignore_errors=True)
 
 
 def pytest_itemcollected(item):

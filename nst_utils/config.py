@@ -1,4 +1,5 @@
 """Settings shared by the notebooks, the demo and the tests (the assignment's ``CONFIG``)."""
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -11,7 +12,9 @@ class CONFIG:
     NOISE_RATIO = 0.6
     DATA_DIR = ROOT / "data"
     IMG_DIR = ROOT / "img"
-    OUTPUT_DIR = ROOT / "output"
+    #: Where the notebooks and the demo save results; ``NST_OUTPUT_DIR`` moves it (the tests do, so that
+    #: ``make test`` never overwrites a learner's saved pictures).
+    OUTPUT_DIR = Path(os.environ.get("NST_OUTPUT_DIR") or ROOT / "output")
     CONTENT_IMAGE = IMG_DIR / "content" / "chelsea.jpg"
     STYLE_IMAGE = IMG_DIR / "style" / "brush_strokes.jpg"
     #: Where the real VGG-19 goes (``nst-weights download`` puts it there).

@@ -2,6 +2,7 @@
 
 nbval itself (``make test``) re-runs every source notebook and compares its stored outputs.
 """
+import os
 import re
 import subprocess
 import sys
@@ -68,6 +69,18 @@ def test_source_notebook_is_clean_and_complete(path):
             assert re.search(r"All \d+ cases passed: the cells below use your", output_text(check))
 
 
+@pytest.mark.parametrize("moved", [False, True])
+def test_output_folder_moves_with_nst_output_dir(tmp_path, moved):
+    """make test never overwrites a learner's pictures: the tests save into their own folder."""
+    env = {k: v for k, v in os.environ.items() if k != "NST_OUTPUT_DIR"}
+    if moved:
+        env["NST_OUTPUT_DIR"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-c", "import nst_utils as nst; print(nst.CONFIG.OUTPUT_DIR)"],
+                            env=env, capture_output=True, text=True, check=True)
+    assert Path(result.stdout.strip()) == (tmp_path if moved else ROOT / "output")
+    assert Path(os.environ["NST_OUTPUT_DIR"]) != ROOT / "output"  # set for this session by conftest.py
+
+
 def execute_fast(path):
     """Execute a notebook with the parameters cell set to tiny values; return the executed notebook."""
     from nbclient import NotebookClient
@@ -95,6 +108,10 @@ def test_learner_copy_runs_and_checks_report_failure(path):
     for cell in nb.cells:
         assert "### BEGIN SOLUTION" not in cell.source and "NBVAL" not in cell.source
         assert not any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+    code = "".join(c.source for c in nb.cells if c.cell_type == "code")
+    for name in re.findall(r'CONFIG\.OUTPUT_DIR / "([^"]+)"', code):
+        saved = Path(os.environ["NST_OUTPUT_DIR"]) / name  # the test session's folder (conftest.py)
+        assert saved.is_file(), f"{name} not saved in {saved.parent}"
     images, stored = (sum(any(k.startswith("image/") for k in o.get("data", {})) for c in n.cells
                           for o in c.get("outputs", [])) for n in (nb, source))
     assert images == stored, "the learner copy should show the same pictures as the source"
