@@ -124,8 +124,9 @@ def parser():
                    help="use the network's raw activations, not the calibrated ones (deep style layers then barely count)")
     p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
                    help="arithmetic: auto (default) is bf16 on CPUs with AMX-BF16 (about 4x faster), float16 "
-                        "mixed precision on a GPU, fp32 elsewhere; bf16 without AMX may be slower (make bench "
-                        "compares them)")
+                        "mixed precision on a GPU with tensor cores, fp32 elsewhere; bf16 also pays on CPUs with "
+                        "AVX512-BF16 (AMD Zen 4), is slower with plain AVX-512 and runs fp32 without it (make "
+                        "bench compares them)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 

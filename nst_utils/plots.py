@@ -9,6 +9,7 @@ import io
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 
 def _show_photos(fig):
@@ -60,6 +61,9 @@ def plot_costs(history, title="Costs during the optimisation", weights=(10, 40))
     ax.plot(it, alpha * np.asarray(history["content"]), label=f"content part α·J_content (α={alpha})")
     ax.plot(it, beta * np.asarray(history["style"]), label=f"style part β·J_style (β={beta})")
     ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))  # 1, 2, 5, 10, 20, ...: values readable off the axis
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("iteration")
     ax.set_ylabel("cost (log scale)")
     ax.set_title(title)

@@ -6,16 +6,17 @@ the session's graph (:func:`session_config`):
 
 - ``bf16``: TensorFlow's oneDNN auto mixed precision. Convolutions, their gradients, ReLU and pooling
   run in bfloat16; the Gram matrices, the cost differences and every sum stay float32. On CPUs with
-  AMX-BF16 (Intel Xeon 4th generation and later) a step is about 4.6x faster at the same result;
-  elsewhere bfloat16 is emulated or runs on narrower units and can be slower than float32.
-- ``fp16``: float16 mixed precision on a GPU (what ``auto`` picks when TensorFlow sees one), the same
-  ops kept in float32. ``bf16`` rewrites only the ops placed on the CPU.
+  AMX-BF16 (Intel Xeon 4th generation and later) a step was 4.6x faster, its final cost within 1 %
+  (issue 10's measurement); with AVX512-BF16 but no AMX (AMD Zen 4) 1.8x faster (``make bench``, README);
+  with plain AVX-512 oneDNN emulates bfloat16, slower than float32.
+- ``fp16``: float16 mixed precision on a GPU with tensor cores (CUDA compute capability 7.0 or newer, the
+  oldest grappler's rewrite accepts), the same ops kept in float32; what ``auto`` picks there.
 - ``fp32``: float32 throughout.
 
-``auto`` is ``fp16`` on a GPU, ``bf16`` where the CPU has AMX-BF16 and oneDNN may use it, ``fp32``
-elsewhere, so that no machine gets slower. ``bf16`` asked for is ``fp32`` where oneDNN cannot run it
-(no AVX-512). The CPU's features are read from its flags (``/proc/cpuinfo``, Linux); elsewhere
-``auto`` and ``bf16`` are ``fp32``.
+``auto`` is ``fp16`` on such a GPU, ``fp32`` on an older one, ``bf16`` where the CPU has AMX-BF16 and
+oneDNN may use it, ``fp32`` elsewhere, so that no machine gets slower. ``bf16`` asked for is ``fp32`` where
+oneDNN cannot run it (no AVX-512) and on a GPU (its rewrite touches only ops placed on the CPU). The CPU's
+features are read from its flags (``/proc/cpuinfo``, Linux); elsewhere ``auto`` and ``bf16`` are ``fp32``.
 """
 import os
 from dataclasses import dataclass
@@ -81,21 +82,42 @@ def bf16_usable(flags=None):
     return onednn_enabled() and allowed and {"avx512f", "avx512bw"} <= flags
 
 
-def gpu_present():
-    """True if TensorFlow sees a GPU."""
+#: The oldest CUDA compute capability whose float16 grappler's auto mixed precision rewrites (Volta).
+FP16_MIN_CAPABILITY = (7, 0)
+
+
+def gpu_capability():
+    """The first GPU's CUDA compute capability ``(major, minor)``, ``(0, 0)`` where TensorFlow does not
+    report one, ``()`` without a GPU."""
     from ._tf import tf
 
-    return bool(tf.config.list_physical_devices("GPU"))
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return ()
+    return tuple(tf.config.experimental.get_device_details(gpus[0]).get("compute_capability") or (0, 0))
 
 
 def resolve(precision="auto", flags=None, gpu=None):
-    """The :class:`Precision` that ``precision`` means on this machine; NSTError for an unknown name."""
+    """The :class:`Precision` that ``precision`` means on this machine; NSTError for an unknown name.
+
+    ``flags`` (the CPU's, :func:`cpu_flags`) and ``gpu`` (:func:`gpu_capability`; ``()`` for none) are
+    read from the machine when None."""
     if precision not in PRECISIONS:
         raise NSTError(f"precision={precision!r}: use one of {', '.join(PRECISIONS)}")
-    flags = cpu_flags() if flags is None else flags
-    amx = amx_usable(flags)
     if precision == "fp32":
         return Precision("fp32", precision, "as asked")
+    flags = cpu_flags() if flags is None else flags
+    amx = amx_usable(flags)
+    gpu = gpu_capability() if gpu is None else tuple(gpu)
+    if gpu:
+        version = ".".join(map(str, gpu)) if any(gpu) else "unknown"
+        if precision == "bf16":
+            return Precision("fp32", precision, "bf16 asked, but the network runs on the GPU, where the bf16 "
+                                                "rewrite does nothing: use auto")
+        if gpu >= FP16_MIN_CAPABILITY:
+            return Precision("fp16", precision, f"auto: a GPU with tensor cores (compute capability {version})")
+        return Precision("fp32", precision, f"auto: a GPU of compute capability {version}; float16 mixed "
+                                            f"precision needs 7.0 or newer")
     if precision == "bf16":
         if not onednn_enabled():
             return Precision("fp32", precision, "bf16 asked, but TF_ENABLE_ONEDNN_OPTS=0 turns off oneDNN, "
@@ -110,8 +132,6 @@ def resolve(precision="auto", flags=None, gpu=None):
                                                 "whether it beats fp32 on this CPU")
         return Precision("bf16", precision, "as asked; this CPU has no bf16 instructions, so oneDNN emulates "
                                             "them: slower than fp32")
-    if gpu_present() if gpu is None else gpu:  # asked only for auto: it lists TensorFlow's devices
-        return Precision("fp16", precision, "auto: a GPU")
     if amx:
         return Precision("bf16", precision, "auto: this CPU has AMX-BF16")
     return Precision("fp32", precision, "auto: no usable AMX-BF16 on this CPU")

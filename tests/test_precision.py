@@ -28,9 +28,10 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     assert precision.cpu_flags(tmp_path / "missing") == set()
 
 
-@pytest.mark.parametrize("flags, gpu, name", [(AMX, False, "bf16"), (AVX512_BF16, False, "fp32"),
-                                              (AVX2, False, "fp32"), (set(), False, "fp32"), (AVX2, True, "fp16")])
-def test_auto_is_bf16_only_with_amx_and_fp16_on_a_gpu(onednn_unrestricted, flags, gpu, name):
+@pytest.mark.parametrize("flags, gpu, name", [(AMX, (), "bf16"), (AVX512_BF16, (), "fp32"), (AVX2, (), "fp32"),
+                                              (set(), (), "fp32"), (AVX2, (8, 6), "fp16"), (AMX, (7, 0), "fp16"),
+                                              (AMX, (6, 1), "fp32"), (AVX2, (0, 0), "fp32")])
+def test_auto_is_bf16_only_with_amx_and_fp16_on_a_gpu_with_tensor_cores(onednn_unrestricted, flags, gpu, name):
     chosen = precision.resolve("auto", flags=flags, gpu=gpu)
     assert chosen.name == name
     assert str(chosen).startswith(f"Precision: {name} (auto")
@@ -40,28 +41,32 @@ def test_auto_is_bf16_only_with_amx_and_fp16_on_a_gpu(onednn_unrestricted, flags
                                         ("DNNL_MAX_CPU_ISA", "AVX512_CORE"), ("TF_ENABLE_ONEDNN_OPTS", "0")])
 def test_auto_is_fp32_when_onednn_may_not_use_amx(onednn_unrestricted, monkeypatch, env, value):
     monkeypatch.setenv(env, value)
-    assert precision.resolve("auto", flags=AMX, gpu=False).name == "fp32"
+    assert precision.resolve("auto", flags=AMX, gpu=()).name == "fp32"
 
 
 @pytest.mark.parametrize("value", ["AVX512_CORE_AMX", "ALL", "avx10_1_512_amx_fp16"])
 def test_auto_is_bf16_when_the_cap_allows_amx(onednn_unrestricted, monkeypatch, value):
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", value)
-    assert precision.resolve("auto", flags=AMX, gpu=False).name == "bf16"
+    assert precision.resolve("auto", flags=AMX, gpu=()).name == "bf16"
 
 
 def test_explicit_choices_and_what_they_say(onednn_unrestricted, monkeypatch):
-    assert precision.resolve("fp32", flags=AMX, gpu=True).name == "fp32"
-    assert precision.resolve("bf16", flags=AMX, gpu=False).reason == "as asked"
-    assert "make bench" in precision.resolve("bf16", flags=AVX512_BF16, gpu=False).reason
-    assert "emulates" in precision.resolve("bf16", flags=AVX512, gpu=False).reason
-    no_avx512 = precision.resolve("bf16", flags=AVX2, gpu=False)  # a bf16 session would fail there
+    assert precision.resolve("fp32", flags=AMX, gpu=(8, 0)).name == "fp32"
+    on_gpu = precision.resolve("bf16", flags=AMX, gpu=(8, 0))  # the rewrite would touch no GPU op
+    assert on_gpu.name == "fp32" and "GPU" in on_gpu.reason
+    old_gpu = precision.resolve("auto", flags=AMX, gpu=(6, 1))
+    assert "compute capability 6.1" in old_gpu.reason and "7.0" in old_gpu.reason
+    assert precision.resolve("bf16", flags=AMX, gpu=()).reason == "as asked"
+    assert "make bench" in precision.resolve("bf16", flags=AVX512_BF16, gpu=()).reason
+    assert "emulates" in precision.resolve("bf16", flags=AVX512, gpu=()).reason
+    no_avx512 = precision.resolve("bf16", flags=AVX2, gpu=())  # a bf16 session would fail there
     assert no_avx512.name == "fp32" and "needs AVX-512" in no_avx512.reason
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
-    assert precision.resolve("bf16", flags=AMX, gpu=False).name == "fp32"
+    assert precision.resolve("bf16", flags=AMX, gpu=()).name == "fp32"
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE")
-    assert precision.resolve("bf16", flags=AMX, gpu=False).name == "bf16"
+    assert precision.resolve("bf16", flags=AMX, gpu=()).name == "bf16"
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
-    off = precision.resolve("bf16", flags=AMX, gpu=False)
+    off = precision.resolve("bf16", flags=AMX, gpu=())
     assert off.name == "fp32" and "TF_ENABLE_ONEDNN_OPTS=0" in off.reason
 
 
@@ -138,3 +143,9 @@ def test_cli_plan_line_says_the_precision(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.parser().parse_args(args + ["--precision", "fp16"])
     assert "invalid choice: 'fp16'" in capsys.readouterr().err
+
+
+def test_gpu_capability_reads_tensorflows_devices():
+    capability = precision.gpu_capability()
+    assert bool(capability) == bool(tf.config.list_physical_devices("GPU"))
+    assert capability == () or (len(capability) == 2 and all(isinstance(v, int) for v in capability))
