@@ -106,8 +106,6 @@ def resolve(precision="auto", flags=None, gpu=None):
         raise NSTError(f"precision={precision!r}: use one of {', '.join(PRECISIONS)}")
     if precision == "fp32":
         return Precision("fp32", precision, "as asked")
-    flags = cpu_flags() if flags is None else flags
-    amx = amx_usable(flags)
     gpu = gpu_capability() if gpu is None else tuple(gpu)
     if gpu:
         version = ".".join(map(str, gpu)) if any(gpu) else "unknown"
@@ -118,6 +116,8 @@ def resolve(precision="auto", flags=None, gpu=None):
             return Precision("fp16", precision, f"auto: a GPU with tensor cores (compute capability {version})")
         return Precision("fp32", precision, f"auto: a GPU of compute capability {version}; float16 mixed "
                                             f"precision needs 7.0 or newer")
+    flags = cpu_flags() if flags is None else flags
+    amx = amx_usable(flags)
     if precision == "bf16":
         if not onednn_enabled():
             return Precision("fp32", precision, "bf16 asked, but TF_ENABLE_ONEDNN_OPTS=0 turns off oneDNN, "
