@@ -104,7 +104,8 @@ def profile_steps(width, height, precision, steps=3):
 
 
 def peak_bytes():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """This process's peak RSS in bytes (``ru_maxrss`` counts KiB on Linux, bytes on macOS)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
 
 def run_transfer(optimizer, iterations, width, height, precision="fp32"):
