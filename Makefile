@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install demo test test-fast bench lab images release notebooks course clean
 
 $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
-	@test -x $(PY) || { py=$$(sh scripts/find_python.sh $(PYTHON)) && echo "$$py -m venv $(VENV)" && $$py -m venv $(VENV); }
+	@test -x $(PY) || { py=$$(sh scripts/find_python.sh $(PYTHON)) && echo "$$py -m venv $(VENV)" && { $$py -m venv $(VENV) || { rm -rf $(VENV); exit 1; }; }; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements-lock.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
