@@ -32,14 +32,15 @@ INK, GREY, ACCENT = "#222222", "#8a8a8a", "#d9822b"
 
 
 def unroll_layouts(n_H=2, n_W=3, n_C=3):
-    """An activation volume of ``np.arange`` values and its two unrollings to ``(n_C, n_H*n_W)``.
+    """An activation volume labelled as notebook 01's, ``a[h, w, c] = 100·c + (h·n_W + w)`` (hundreds digit: the
+    channel; the rest: the position), and its two unrollings to ``(n_C, n_H*n_W)``.
 
     Returns a dict of arrays: ``volume`` (n_H, n_W, n_C); ``correct`` = ``volume.reshape(n_H*n_W,
     n_C).T`` (row c is channel c); ``scrambled`` = bare ``volume.reshape(n_C, n_H*n_W)``; and
     ``correct_channels`` / ``scrambled_channels``, the channel each of their cells comes from.
     """
-    volume = np.arange(n_H * n_W * n_C).reshape(n_H, n_W, n_C)
-    channel = np.broadcast_to(np.arange(n_C), volume.shape)  # channel index of every cell
+    h, w, channel = np.meshgrid(np.arange(n_H), np.arange(n_W), np.arange(n_C), indexing="ij")
+    volume = 100 * channel + h * n_W + w
     return {
         "volume": volume,
         "correct": volume.reshape(n_H * n_W, n_C).T,
@@ -165,20 +166,20 @@ def fig_unrolling():
     fig, ax = canvas(13, 8.2, "Unrolling an activation volume (n_H=2, n_W=3, n_C=3) into a matrix (n_C, n_H·n_W)")
     c = 0.62
     # the volume: one n_H x n_W slice per channel
-    ax.text(6.5, 7.35, "activation volume  a  of shape (n_H, n_W, n_C) = (2, 3, 3):  "
-            "a = np.arange(18).reshape(2, 3, 3)",
+    ax.text(6.5, 7.35, "activation volume  a  of shape (n_H, n_W, n_C) = (2, 3, 3), labelled as in the notebook:  "
+            "a[h, w, c] = 100·c + (h·n_W + w)",
             ha="center", fontsize=12.5)
     for ch in range(n_C):
         x0 = 1.55 + ch * 3.6
-        grid(ax, x0, 6.85, L["volume"][:, :, ch], np.full((n_H, n_W), ch), cell=c, fs=14)
+        grid(ax, x0, 6.85, L["volume"][:, :, ch], np.full((n_H, n_W), ch), cell=c, fs=12)
         ax.text(x0 + 1.5 * c, 6.85 - 2 * c - 0.12, f"channel {ch}:  a[:, :, {ch}]", ha="center", va="top",
                 fontsize=12, color=CH_DARK[ch], weight="bold")
         for i in range(n_H):
             ax.text(x0 - 0.12, 6.85 - (i + 0.5) * c, f"h={i}", ha="right", va="center", fontsize=9, color=GREY)
         for j in range(n_W):
             ax.text(x0 + (j + 0.5) * c, 6.9, f"w={j}", ha="center", va="bottom", fontsize=9, color=GREY)
-    ax.text(6.5, 4.95, "numbers are the values in memory order: a[h, w, c] = (h·n_W + w)·n_C + c,"
-            "  so the channels are interleaved  (0 1 2 | 3 4 5 | ...)", ha="center", fontsize=10.5, color=GREY)
+    ax.text(6.5, 4.95, "hundreds digit = channel, last digit = position;  in memory the channels are interleaved:"
+            "  0 100 200 | 1 101 201 | ...", ha="center", fontsize=10.5, color=GREY)
 
     # the two unrollings
     for k, (key, x0, title, code, verdict, col) in enumerate([
@@ -191,7 +192,7 @@ def fig_unrolling():
         ax.text(mid, 4.35, title, ha="center", fontsize=14, weight="bold", color=col)
         ax.text(mid, 3.98, code, ha="center", fontsize=12, family="monospace")
         top = 3.5
-        grid(ax, x0 + 0.9, top, L[key], L[f"{key}_channels"], cell=c, fs=14)
+        grid(ax, x0 + 0.9, top, L[key], L[f"{key}_channels"], cell=c, fs=12)
         for i in range(n_C):
             ax.text(x0 + 0.8, top - (i + 0.5) * c, f"row {i}", ha="right", va="center", fontsize=11)
         if key == "correct":

@@ -118,7 +118,8 @@ def test_unrolling_layouts(make_figures, shape):
     # a bare reshape: every row mixes channels
     for row in L["scrambled_channels"]:
         assert len(set(row)) > 1
-    # the channel maps agree with the values (a[h, w, c] = (h*n_W + w)*n_C + c)
-    np.testing.assert_array_equal(L["correct"] % n_C, L["correct_channels"])
-    np.testing.assert_array_equal(L["scrambled"] % n_C, L["scrambled_channels"])
+    # the labels are notebook 01's (a[h, w, c] = 100*c + h*n_W + w), and the channel maps agree with them
+    np.testing.assert_array_equal(vol[1, 0], 100 * np.arange(n_C) + n_W)
+    np.testing.assert_array_equal(L["correct"] // 100, L["correct_channels"])
+    np.testing.assert_array_equal(L["scrambled"] // 100, L["scrambled_channels"])
     np.testing.assert_array_equal(L["scrambled"], vol.reshape(n_C, n_H * n_W))
