@@ -82,6 +82,7 @@ def time_size(width, height, iterations, precision):
             sess.run(step)
             times.append(time.perf_counter() - start)
             rates.append(matmul())
+        matmul.close()
         seconds = float(np.median(times))
         layers = [nst.CONTENT_LAYER] + [name for name, _ in nst.STYLE_LAYERS]
         gflop = gflop_per_iteration(nst.current_network(), width, height, layers)
@@ -136,7 +137,7 @@ def bench_profile():
     steps = 3
     out = child("--child", "profile", 400, 300, "fp32", steps, env={"ONEDNN_VERBOSE": "1"}, lines=True)
     first, last = (i for i, line in enumerate(out) if line == PROFILE_MARK)
-    spent, seconds = {}, 0.0
+    spent = {}
     for line in out[first:last]:
         fields = line.split(",")
         if line.startswith("onednn_verbose") and "exec" in fields:
@@ -155,8 +156,11 @@ def bench_cpu():
     from nst_utils.precision import cpu_flags, resolve
 
     flags = cpu_flags()
-    model = next((line.partition(":")[2].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-                 "unknown CPU") if os.path.exists("/proc/cpuinfo") else "unknown CPU (no /proc/cpuinfo)"
+    model = "unknown CPU (no /proc/cpuinfo)"
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as info:
+            model = next((line.partition(":")[2].strip() for line in info if line.startswith("model name")),
+                         "unknown CPU")
     isa = [name for flag, name in (("avx2", "AVX2"), ("avx512f", "AVX-512"), ("avx512_bf16", "AVX512-BF16"),
                                    ("amx_bf16", "AMX-BF16")) if flag in flags]
     print(f"CPU: {model}, {os.cpu_count()} cores; {', '.join(isa) or 'none of AVX2, AVX-512, AMX'}; "

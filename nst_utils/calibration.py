@@ -18,14 +18,13 @@ in ``CONFIG.CALIBRATION_CACHE``.
 import dataclasses
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .config import CONFIG
+from .files import moved_into_place, temp_beside
 
 #: The mean ReLU activation of every calibrated layer over the calibration images. With it the
 #: assignment's recipe (Adam 2.0, 200 iterations, alpha 10, beta 40) balances style and content.
@@ -121,18 +120,10 @@ def _write_cache(path, checksum, entry):
     path = Path(path)
     data = _read_json(path)
     data[checksum] = entry
-    try:
+    try:  # a full disk, say: no half-written cache is left behind (nst_utils.files)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    except OSError:
-        return  # the factors are still used for this run; the next run measures them again
-    try:
-        from .images import current_umask
-
-        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes it 0600: readable by others, like any file
-        with os.fdopen(fd, "w") as f:
+        with moved_into_place(temp_beside(path, ".part"), path) as tmp, open(tmp, "w") as f:
             json.dump(data, f, indent=1)
-        os.replace(tmp, path)
     except OSError:
-        os.unlink(tmp)  # a full disk, say: no half-written cache is left behind
+        pass  # the factors are still used for this run; the next run measures them again
 

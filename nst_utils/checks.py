@@ -366,7 +366,7 @@ MISTAKES = {
 
 def _run_learner(fn, name, case):
     """``evaluate`` for the learner's function; CallsReference if it runs the packaged reference."""
-    reference = inspect.unwrap(REFERENCES[name]).__code__  # (gram_matrix is wrapped by tf.custom_gradient)
+    reference = inspect.unwrap(REFERENCES[name]).__code__  # the function's own code, were it decorated
     called = []
 
     def spy(frame, event, arg):

@@ -17,6 +17,7 @@ def main(argv=None):
     parser.add_argument("--iterations", type=int, default=200, help="Adam iterations (default 200)")
     parser.add_argument("--output", type=Path, default=CONFIG.OUTPUT_DIR, help="output folder")
     args = parser.parse_args(argv)
+    steps = None
     try:
         if args.iterations <= 0:
             raise NSTError(f"--iterations {args.iterations}: give a positive number of iterations")
@@ -32,8 +33,10 @@ def main(argv=None):
     except NSTError as exc:
         print(f"demo: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("demo: interrupted before the optimisation started; nothing written", file=sys.stderr)
+    except KeyboardInterrupt:  # stylize keeps Ctrl-C during the optimisation: this one came before or after it
+        saved = sorted(steps.glob("*.png")) if steps is not None and steps.is_dir() else []
+        kept = f"{len(saved)} intermediate images are in {steps}/" if saved else "nothing written"
+        print(f"demo: interrupted; the result was not written; {kept}", file=sys.stderr)
         return 130
     print(f"Total cost fell from {history['total'][0]:.4g} to {history['total'][-1]:.4g}.")
     print(f"Result: {result}\nIntermediate images: {steps}/")

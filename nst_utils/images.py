@@ -6,7 +6,6 @@ input is ``(1, H, W, 3)`` float32 in the loaded network's convention (see :mod:`
 import os
 import re
 import stat
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from PIL import EpsImagePlugin, Image, ImageOps, UnidentifiedImageError
 
 from .config import CONFIG
 from .errors import NSTError
+from .files import moved_into_place, temp_beside
 
 #: Peak memory of a run on the bundled VGG-16 (make bench): about this many bytes plus this many per
 #: pixel (measured peak RSS: 1.1 GB at 400x300 and 1.8 GB at 800x600 with Adam, 7.1 GB at 1920x1080
@@ -320,21 +320,14 @@ def save_image(path, image, network=None, *, alpha=None):
         picture = Image.fromarray(rgb)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # a short temporary name: any output name that fits in its folder, this fits too
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".nst-", suffix=path.suffix)
+        tmp = temp_beside(path, path.suffix)
     except OSError as exc:
         raise NSTError(f"{path.parent}: cannot write there ({exc.strerror}); choose another output folder") from None
     try:
-        with os.fdopen(fd, "wb") as f:
-            os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it 0600
-            picture.save(f, format=fmt)
-        os.replace(tmp, path)
+        with moved_into_place(tmp, path):
+            picture.save(tmp, format=fmt)
     except OSError as exc:
-        os.unlink(tmp)
         raise NSTError(f"{path}: cannot write the image ({exc.strerror or exc}); choose another output") from None
-    except BaseException:
-        os.unlink(tmp)
-        raise
     return path
 
 
@@ -347,6 +340,10 @@ def _rgb_to_save(image, network):
             or (array.ndim == 4 and array.shape[0] != 1) or (array.ndim == 3 and array.dtype == np.uint8):
         raise NSTError(f"save_image: image has shape {array.shape} and dtype {array.dtype}; give a network input "
                        f"(1, H, W, 3) or an RGB uint8 array (H, W, 3) (transparency goes in alpha=)")
+    if array.ndim == 3:  # 0..1 or 0..255? Only the caller knows: guessing would save a wrong picture
+        raise NSTError(f"save_image: image is an RGB array {array.shape} of {array.dtype}, not uint8; convert it "
+                       f"(np.clip(image, 0, 255).astype(np.uint8) for values 0..255, times 255 first for 0..1) or "
+                       f"give a network input (1, H, W, 3)")
     if not np.isfinite(array).all():
         raise NSTError("save_image: the image holds NaN or infinite values (the optimisation diverged?); "
                        "nothing was written: lower the learning rate or the weights")
@@ -367,17 +364,3 @@ def _alpha_to_save(alpha, size):
         # Bilinear, not Lanczos: no overshoot, so opaque areas stay fully opaque near the edges.
         alpha = np.asarray(Image.fromarray(alpha, "L").resize((size[1], size[0]), Image.BILINEAR))
     return alpha
-
-
-def current_umask():
-    """This process's umask, read without changing it where possible (Linux: /proc/self/status)."""
-    try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: set and restore (another thread could see 022 for a moment)
-    os.umask(mask)
-    return mask

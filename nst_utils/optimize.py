@@ -70,7 +70,8 @@ class Watch:
         self.sess, self.model, self.costs = sess, model, costs
         self.num_iterations, self.every, self.print_every, self.save_dir = num_iterations, every, print_every, save_dir
         self.history = {"iteration": [], "total": [], "content": [], "style": [], "seconds": [], "snapshots": []}
-        self.done = 0
+        self.done = 0  # steps taken: model_nn calls us before step i, when i are done
+        self.stepping = False  # True from the end of a call until the next: step ``done`` is under way
         self.view = None
         if live:
             from .live import LiveView
@@ -80,20 +81,27 @@ class Watch:
         self.start = time.perf_counter()
 
     def __call__(self, i):
-        self.done = i
+        self.done, self.stepping = i, False
         if i:
             self.bar.update()
         shown = bool(self.print_every) and i % self.print_every == 0
         if shown or (self.every and i % self.every == 0):
             self._record(i, shown)
+        self.stepping = True
+
+    def steps_taken(self):
+        """Steps applied to the image: a step under way when Ctrl-C came is counted, as a session's run
+        finishes before Python sees the interrupt."""
+        return self.done + self.stepping
 
     def _record(self, i, shown):
         values, image = self.sess.run([self.costs, self.model["input"]])
         history = self.history
-        history["iteration"].append(i)
-        for key in ("total", "content", "style"):
-            history[key].append(float(values[key]))
-        history["seconds"].append(time.perf_counter() - self.start)
+        if not history["iteration"] or history["iteration"][-1] != i:
+            history["iteration"].append(i)
+            for key in ("total", "content", "style"):
+                history[key].append(float(values[key]))
+            history["seconds"].append(time.perf_counter() - self.start)
         self.bar.set_postfix(cost=f"{values['total']:.3g}", refresh=False)
         if shown:
             rgb = to_rgb(image)
@@ -107,9 +115,10 @@ class Watch:
 
     def finish(self):
         """Record the final image (after the last step taken) and return the history."""
-        last = self.done + 1 if self.history["iteration"] else 0
-        if not self.history["iteration"] or self.history["iteration"][-1] != last:
-            self.bar.update()
+        last = self.steps_taken()
+        snapshots = self.history["snapshots"]
+        if not snapshots or snapshots[-1][0] != last:
+            self.bar.update(last - self.bar.n)
             self._record(last, shown=True)
         self.bar.close()
         return self.history
@@ -145,7 +154,7 @@ def stylize(content_path=CONFIG.CONTENT_IMAGE, style_path=CONFIG.STYLE_IMAGE, wi
         try:
             model_nn(sess, model, train_step, start, num_iterations, monitor=watch)
         except KeyboardInterrupt:
-            watch.bar.write(f"Interrupted after {watch.done} iterations: keeping the image so far.")
+            watch.bar.write(f"Interrupted after {watch.steps_taken()} iterations: keeping the image so far.")
         history = watch.finish()
         history["precision"] = chosen.name
         return history["snapshots"][-1][1], history
@@ -159,7 +168,7 @@ LBFGS_FIRST_STEP = 10.0
 def lbfgs(sess, costs, variable, start, passes, bounds=None, on_pass=None):
     """scipy's L-BFGS-B on the pixels of ``variable`` from ``start``, for ``passes`` forward+backward passes.
 
-    The one L-BFGS driver of the package (notebooks 02, 04, 06 and the ``nst`` command). ``costs``:
+    The one L-BFGS driver of the package (notebooks 02, 04, 05, 06 and the ``nst`` command). ``costs``:
     a dict of scalar tensors whose ``'total'`` is minimised; its gradient comes from the same
     ``sess.run`` as the costs. ``bounds``: ``(low, high)`` arrays of the variable's shape (e.g.
     :meth:`Network.pixel_bounds`). ``on_pass(image, values)`` sees every evaluated image with its costs.

@@ -7,9 +7,7 @@ of another size (``style_scale``) can be compared with the generated image; for 
 exactly the assignment's ``compute_layer_style_cost``.
 """
 import math
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +21,8 @@ from ._tf import outside_graph, tf
 from .costs import CONTENT_LAYER, STYLE_LAYERS, activation_gram, compute_content_cost, delay_gram_gradients
 from .costs import total_variation_cost
 from .errors import NSTError, Terminated, check_number
-from .images import check_image_size, current_umask, estimate_peak_memory, read_image, save_image
+from .files import moved_into_place, temp_beside
+from .images import check_image_size, estimate_peak_memory, read_image, save_image
 from .images import total_memory_bytes
 from .optimize import lbfgs
 from .precision import resolve as resolve_precision
@@ -89,7 +88,7 @@ DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 
 def matmul_timer(n=1024, precision="fp32"):
     """A function that runs one ``n x n`` matmul in ``precision`` (``fp32``, ``bf16`` or ``fp16``; own
-    graph and session) and returns its GFLOP/s."""
+    graph and session) and returns its GFLOP/s; its ``close()`` closes the session."""
     graph = tf.Graph()
     with graph.as_default():
         a = tf.Variable(tf.cast(tf.random.normal([n, n], seed=1), DTYPES[precision]))
@@ -103,13 +102,17 @@ def matmul_timer(n=1024, precision="fp32"):
         sess.run(product)
         return 2 * n**3 / (time.perf_counter() - start) / 1e9
 
+    run.close = sess.close
     return run
 
 
 def matmul_gflops(n=1024, repeats=3, precision="fp32"):
     """This machine's matmul rate in ``precision`` (the best of ``repeats``), measured in about a second."""
     timer = matmul_timer(n, precision)
-    return max(timer() for _ in range(repeats))
+    try:
+        return max(timer() for _ in range(repeats))
+    finally:
+        timer.close()
 
 
 def gflop_per_iteration(network, width, height, layers):
@@ -304,10 +307,12 @@ def run_adam(sess, model, costs, start, iterations, learning_rate, monitor):
     delay_gram_gradients()
     sess.run(tf.compat.v1.variables_initializer([v for v in tf.compat.v1.global_variables() if v is not x]))
     x.load(start, sess)
-    fetches = [step, costs["total"], costs["content"], costs["style"], costs["tv"]]
+    fetches = [step, costs["total"], costs["content"], costs["style"]]
     for _ in range(iterations):
-        image = sess.run(x)
-        _, total, content, style, tv = sess.run(fetches)
+        # TV with the image: with tv_weight 0 it is outside the step's cost, so nothing would order its
+        # read of x before the update in the step's run
+        image, tv = sess.run([x, costs["tv"]])
+        _, total, content, style = sess.run(fetches)
         monitor.record(image, total, content, style, tv)
     final = sess.run(x)
     return final
@@ -328,7 +333,8 @@ def transfer(content, styles, settings=None):
 
     ``history`` has per-pass ``'total'``, ``'content'``, ``'style'``, ``'tv'``, ``'seconds'``, ``'level'``
     and ``'snapshots'`` ``[(iteration, RGB)]``, the files saved (``'saved_snapshots'``), plus
-    ``'interrupted'``, ``'terminated'`` (stopped by SIGTERM: :class:`nst_utils.errors.Terminated`) and
+    ``'interrupted'``, ``'terminated'`` (stopped by SIGTERM: :class:`nst_utils.errors.Terminated`),
+    ``'diverged'`` (Adam's image became NaN: the lowest-cost image it passed is used instead) and
     ``'precision'``, the one the run used (``'fp32'``, ``'bf16'`` or ``'fp16'``).
     Ctrl-C stops the run and returns the best image so far (at the final size); stopped before the
     first pass, it returns the photo, and ``history['total']`` is empty.
@@ -362,10 +368,12 @@ def transfer(content, styles, settings=None):
     rng = np.random.default_rng(settings.seed)
     monitor = Monitor(sum(n for _, _, n in levels), settings, final_size, network.deprocess)
     image = None
-    interrupted = terminated = False
+    interrupted = terminated = diverged = False
     try:
         for level, (w, h, n) in enumerate(levels):
             monitor.level = level
+            if image is not None:  # a finer level starts afresh, from the coarser level's result
+                monitor.best_cost, monitor.best_image = float("inf"), image
             content_rgb = resize(content_full, w, h)
             content_input = network.preprocess(content_rgb)
             grams = [style_grams(settings.model, scaled_style(s, w, h, settings.style_scale),
@@ -397,7 +405,11 @@ def transfer(content, styles, settings=None):
                     image = run_lbfgs(sess, model, costs, start, n, monitor, network)
                 else:
                     image = run_adam(sess, model, costs, start, n, settings.learning_rate, monitor)
-            monitor.best_cost, monitor.best_image = float("inf"), image  # a finer level starts afresh
+            if not np.isfinite(image).all():  # Adam diverged: the lowest-cost image it passed instead
+                if monitor.best_image is None:
+                    raise NSTError("the optimisation diverged (the image became NaN) before any cost was finite; "
+                                   "choose smaller weights or a smaller learning rate")
+                image, diverged = monitor.best_image, True
     except KeyboardInterrupt as exc:
         interrupted, terminated = True, isinstance(exc, Terminated)
     finally:
@@ -405,9 +417,7 @@ def transfer(content, styles, settings=None):
     if interrupted:
         result = monitor.best_rgb() if monitor.best_image is not None else content_full
     else:
-        if not np.isfinite(image).all() and monitor.best_image is not None:  # Adam diverged: its best instead
-            image = monitor.best_image
-        result = network.deprocess(image)
+        result = resize(network.deprocess(image), *final_size)  # a diverged level's best may be coarser
         if settings.save_every:
             monitor.snapshot(len(monitor.history["total"]), image)
     if settings.preserve_colors == "luminance":
@@ -415,14 +425,14 @@ def transfer(content, styles, settings=None):
     history = monitor.history
     history["interrupted"] = interrupted
     history["terminated"] = terminated
+    history["diverged"] = diverged
     history["precision"] = precision.name
     return result, history
 
 
 def write_gif(path, history, size, seconds_per_frame=0.25):
-    """An animated GIF of the snapshots (all resized to ``size``), written atomically: through a temporary
-    file in the same folder (short name, removed whatever stops the write, Ctrl-C included), with the
-    permissions any new file gets (``0o666`` minus the umask)."""
+    """An animated GIF of the snapshots (all resized to ``size``), written whole or not at all
+    (:mod:`nst_utils.files`)."""
     import imageio.v2 as imageio
 
     frames = [resize(rgb, *size) for _, rgb in history["snapshots"]]
@@ -430,18 +440,8 @@ def write_gif(path, history, size, seconds_per_frame=0.25):
         raise NSTError(f"{path}: no snapshots to animate; use --save-every N")
     path = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".nst-", suffix=".gif.part")
+        with moved_into_place(temp_beside(path, ".gif.part"), path) as tmp:
+            imageio.mimsave(tmp, frames, format="GIF", duration=seconds_per_frame, loop=0)
     except OSError as exc:
         raise NSTError(f"{path}: cannot write the GIF ({exc.strerror or exc})") from None
-    try:
-        os.close(fd)
-        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it 0600
-        imageio.mimsave(tmp, frames, format="GIF", duration=seconds_per_frame, loop=0)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise NSTError(f"{path}: cannot write the GIF ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path

@@ -313,7 +313,7 @@ def fig_style_cost():
             ax.imshow(g, cmap="magma", extent=(gx, gx + 0.7, 3.4, 4.1), zorder=2)
             ax.add_patch(Rectangle((gx, 3.4), 0.7, 0.7, fill=False, ec=INK, lw=1, zorder=3))
             ax.text(gx + 0.35, 3.33, f"$G^{{({lab})}}$", ha="center", va="top", fontsize=11)
-        box(ax, x - 0.75, 2.0, 1.5, 0.7, f"$J^{{[l]}}_{{style}}$", fc="#eeeeee", fs=13)
+        box(ax, x - 0.75, 2.0, 1.5, 0.7, "$J^{[l]}_{style}$", fc="#eeeeee", fs=13)
         arrow(ax, (x, 2.95), (x, 2.72))
         arrow(ax, (x, 1.98), (6.35 + 0.65 * b, 1.22), color=GREY, lw=1.4, text="λ=0.2", fs=9, tpos=0.35,
               toff=(0.35, -0.05))

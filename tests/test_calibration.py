@@ -149,16 +149,24 @@ def test_style_layers_start_within_100x_of_each_other_on_unseen_images():
     assert min(s for s, *_ in spreads[False]) > 1e4
 
 
-def test_a_failed_cache_write_leaves_no_file(weight_file, monkeypatch, tmp_path):
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_failed_cache_write_leaves_no_file(weight_file, monkeypatch, tmp_path, failure):
+    """A full disk: the factors are used all the same, and no half-written cache is left. Ctrl-C: the same
+    file left, and the interrupt goes on (nst_utils.files)."""
     cache = tmp_path / "cache" / "calibration.json"
     monkeypatch.setattr(nst.CONFIG, "CALIBRATION_CACHE", cache)
     vgg._calibrated_network.cache_clear()
 
-    def full_disk(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    def stopped(data, f, **kwargs):
+        f.write('{"half a cache": ')
+        raise failure
 
-    monkeypatch.setattr(calibration.json, "dump", full_disk)
-    assert vgg.read_network(weight_file[0], calibrated=True).factors
+    monkeypatch.setattr(calibration.json, "dump", stopped)
+    if isinstance(failure, OSError):
+        assert vgg.read_network(weight_file[0], calibrated=True).factors
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            vgg.read_network(weight_file[0], calibrated=True)
     assert list(cache.parent.iterdir()) == []
 
 

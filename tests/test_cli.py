@@ -170,6 +170,14 @@ def test_a_degenerate_aspect_is_refused_not_written(tmp_path, capsys):
     assert code == 1 and err.count("\n") == 1
     assert "strip.png: a 4000x10 photo gives a 512x1 picture at the default size" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["strip.png"]
+    tall = tmp_path / "tall.png"
+    Image.fromarray(np.zeros((4000, 10, 3), np.uint8)).save(tall)
+    for photo, side, value, picture in ((strip, "--width", 512, "512x1"), (tall, "--height", 512, "1x512")):
+        code, _, err = run([photo, STYLE, "-o", tmp_path / "out.png", side, value], capsys)
+        assert code == 1 and err.splitlines() == [
+            f"nst: error: {photo}: a {Image.open(photo).width}x{Image.open(photo).height} photo gives a {picture} "
+            f"picture with {side} {value}; give both --width and --height (or crop the photo)"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["strip.png", "tall.png"]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -383,6 +391,18 @@ def test_a_result_of_the_wrong_size_or_nan_is_not_written(photo, tiny_model, tmp
     code, _, err = run([photo, photo.parent / "style.jpg", "-o", out, *tiny(tiny_model)], capsys)
     assert code == 1 and "every cost was nan" in err and "choose smaller weights" in err
     assert not out.exists()
+
+
+def test_a_diverged_run_says_which_image_was_written(photo, tiny_model, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "art.png"
+    history = {"total": [4.0, 2.0, float("nan")], "snapshots": [], "saved_snapshots": [], "interrupted": False,
+               "diverged": True}
+    monkeypatch.setattr(transfer, "transfer", lambda *args: (np.full((24, 32, 3), 90, np.uint8), history))
+    code, printed, err = run([photo, photo.parent / "style.jpg", "-o", out, *tiny(tiny_model)], capsys)
+    assert code == 0 and printed.strip() == str(out) and out.exists()
+    assert err.strip().splitlines()[-1] == (
+        "nst: total cost 4 -> 2 (Adam diverged: its image became NaN, so the lowest-cost image it passed was "
+        "written; a smaller --learning-rate avoids it)")
 
 
 def test_style_scale_too_large_is_refused_before_the_plan(photo, tiny_model, tmp_path, capsys):

@@ -2,13 +2,14 @@
 import errno
 import os
 import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 import nst_utils as nst
-from nst_utils import NSTError, images
+from nst_utils import NSTError, files, images
 
 
 @pytest.mark.parametrize("mode", ["RGB", "L", "RGBA", "P", "LA", "I;16"])
@@ -161,7 +162,7 @@ def test_save_image_refuses_alpha_in_a_jpeg_and_keeps_the_old_file(tmp_path, rgb
 def test_saved_files_get_the_usual_permissions(tmp_path, rgb_image, umask):
     saved = os.umask(umask)
     try:
-        assert images.current_umask() == umask
+        assert files.current_umask() == umask
         out = nst.save_image(tmp_path / "out.png", rgb_image)
         again = nst.save_image(tmp_path / "out.png", rgb_image)  # replacing a file: the same
     finally:
@@ -180,6 +181,10 @@ def test_save_image_refuses_images_it_would_write_wrong(tmp_path, rgb_image):
         nst.save_image(tmp_path / "rgba.png", rgba)
     with pytest.raises(NSTError, match=r"image has shape \(2, 12, 16, 3\)"):
         nst.save_image(tmp_path / "two.png", np.zeros((2, 12, 16, 3), np.float32), network=net)
+    for not_uint8 in (rgb_image / 255.0, rgb_image.astype(np.int64)):  # plt.imread's 0..1 floats, say
+        with pytest.raises(NSTError, match=rf"save_image: image is an RGB array \(12, 16, 3\) of {not_uint8.dtype}, "
+                                           r"not uint8; convert it \(np.clip\(image, 0, 255\).astype\(np.uint8\)"):
+            nst.save_image(tmp_path / "float.png", not_uint8, network=net)
     with pytest.raises(NSTError, match=r"unknown image type '.psd'"):  # PIL reads PSD but cannot write it
         nst.save_image(tmp_path / "out.psd", rgb_image)
     assert list(tmp_path.iterdir()) == []
@@ -190,7 +195,7 @@ def test_a_failed_write_leaves_no_file_and_says_why(tmp_path, rgb_image, monkeyp
     target.write_bytes(b"previous result")
 
     def full_disk(self, fp, format=None, **params):
-        fp.write(b"half an image")
+        Path(fp).write_bytes(b"half an image")
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Image.Image, "save", full_disk)

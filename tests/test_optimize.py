@@ -79,6 +79,52 @@ def test_watch_after_ctrl_c_keeps_the_work_done(sess):
     np.testing.assert_allclose(sess.run(model["input"]), 5.0 * 0.8**3, rtol=1e-5)
 
 
+def test_watch_labels_the_final_image_with_the_steps_taken_without_any_recording(sess):
+    model, costs, train_step = tiny_problem()
+    watch = nst.Watch(sess, model, costs, 10, every=0, print_every=0)
+    nst.model_nn(sess, model, train_step, np.full((1, 4, 4, 3), 5.0, np.float32), 10, monitor=watch)
+    history = watch.finish()
+    assert history["iteration"] == [10] and [i for i, _ in history["snapshots"]] == [10]
+
+
+class InterruptedSession:
+    """A session whose ``run`` raises KeyboardInterrupt on the ``at``-th call that ``hit(fetches)`` picks, after
+    running it (``after=True``: as a Ctrl-C during a step surfaces once the step is done) or instead of it."""
+
+    def __init__(self, sess, hit, at, after):
+        self.sess, self.hit, self.at, self.after, self.calls = sess, hit, at, after, 0
+
+    def run(self, fetches, *args, **kwargs):
+        if self.hit(fetches):
+            self.calls += 1
+        stop = self.hit(fetches) and self.calls == self.at
+        if stop and not self.after:
+            raise KeyboardInterrupt
+        value = self.sess.run(fetches, *args, **kwargs)
+        if stop:
+            raise KeyboardInterrupt
+        return value
+
+
+@pytest.mark.parametrize("where, steps", [("during a step", 4), ("while recording", 3)])
+def test_watch_counts_the_steps_a_ctrl_c_left(sess, where, steps):
+    """Ctrl-C in step 3 (the 4th) counts it, since a session's run completes before Python raises the
+    interrupt; Ctrl-C while the costs before step 3 are read does not. The final image is labelled to match."""
+    model, costs, train_step = tiny_problem()
+    if where == "during a step":
+        proxy = InterruptedSession(sess, lambda fetches: fetches is train_step, at=4, after=True)
+    else:  # Watch reads [costs, image] before each step: the 4th read is before step 3
+        proxy = InterruptedSession(sess, lambda fetches: isinstance(fetches, list), at=4, after=False)
+    watch = nst.Watch(proxy, model, costs, 10, every=1, print_every=0)
+    with pytest.raises(KeyboardInterrupt):
+        nst.model_nn(proxy, model, train_step, np.full((1, 4, 4, 3), 5.0, np.float32), 10, monitor=watch)
+    assert watch.steps_taken() == steps
+    history = watch.finish()
+    assert history["snapshots"][-1][0] == steps and history["iteration"] == list(range(steps + 1))
+    np.testing.assert_allclose(history["snapshots"][-1][1], nst.to_rgb(sess.run(model["input"])))
+    np.testing.assert_allclose(sess.run(model["input"]), 5.0 * 0.8**steps, rtol=1e-5)
+
+
 def test_live_view_is_off_outside_a_notebook():
     from nst_utils.live import LiveView
 
@@ -110,3 +156,25 @@ def test_demo_writes_result(tmp_path):
     assert len(written) == 1 and written[0] in result.stdout
     assert Image.open(tmp_path / written[0]).size == (nst.CONFIG.IMAGE_WIDTH, nst.CONFIG.IMAGE_HEIGHT)
     assert len(list(tmp_path.glob("*/0*.png"))) == 2  # iterations 0 and 3
+
+
+@pytest.mark.slow
+def test_demo_interrupted_says_what_is_on_disk(tmp_path, monkeypatch, capsys):
+    """Ctrl-C outside the optimisation (stylize keeps the one inside it): before it, nothing is written; while
+    the result is saved, the intermediate images already written are named."""
+    from nst_utils import demo, images, optimize
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(optimize, "stylize", stop)
+    assert demo.main(["--iterations", "2", "--output", str(tmp_path / "a")]) == 130
+    assert capsys.readouterr().err == "demo: interrupted; the result was not written; nothing written\n"
+    monkeypatch.undo()
+    monkeypatch.setattr(images, "save_image", stop)
+    assert demo.main(["--iterations", "2", "--output", str(tmp_path / "b")]) == 130
+    steps = tmp_path / "b" / "chelsea_brush_strokes"
+    assert capsys.readouterr().err.endswith(  # after the progress bar's last state
+        f"demo: interrupted; the result was not written; 2 intermediate images are in {steps}/\n")
+    assert sorted(p.name for p in steps.iterdir()) == ["0000.png", "0002.png"]
+    assert not (tmp_path / "b" / "chelsea_brush_strokes.png").exists()

@@ -315,3 +315,56 @@ def test_write_gif_respects_the_umask(tmp_path, umask):
 def test_transfer_names_wrong_images(content, styles, match):
     with pytest.raises(nst.NSTError, match=match):
         transfer.transfer(content, styles, transfer.Settings(width=32, height=24, iterations=1, progress=False))
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+def test_a_diverged_adam_run_returns_the_best_image_it_passed(tiny_model, photos, monkeypatch, levels):
+    """Adam's image turned NaN: the lowest-cost image of that level is used, at the final size (coarse to fine:
+    the next level starts from it, not from a black picture), and history says so."""
+    content, style, _ = photos
+    run_adam, best = transfer.run_adam, []
+
+    def diverging(sess, model, costs, start, iterations, learning_rate, monitor):
+        image = run_adam(sess, model, costs, start, iterations, learning_rate, monitor)
+        best.append(monitor.best_image)
+        return np.full_like(image, np.nan)
+
+    monkeypatch.setattr(transfer, "run_adam", diverging)
+    s = settings(tiny_model, optimizer="adam", levels=levels, width=128, height=96)
+    image, history = transfer.transfer(content, [style], s)
+    assert history["diverged"] and len(best) == levels and np.isfinite(best[-1]).all()
+    network = nst.read_network(tiny_model)
+    np.testing.assert_array_equal(image, transfer.resize(network.deprocess(best[-1]), 128, 96))
+    assert image.shape == (96, 128, 3) and image.std() > 10  # a picture, not a black one
+
+
+def test_a_run_with_no_finite_cost_is_refused_with_one_line(tiny_model, photos, monkeypatch):
+    content, style, _ = photos
+
+    def nan_from_the_start(sess, model, costs, start, iterations, learning_rate, monitor):
+        for _ in range(iterations):
+            monitor.record(start, *[float("nan")] * 4)
+        return np.full_like(start, np.nan)
+
+    monkeypatch.setattr(transfer, "run_adam", nan_from_the_start)
+    with pytest.raises(nst.NSTError, match=r"^the optimisation diverged \(the image became NaN\) before any cost "
+                                           r"was finite; choose smaller weights or a smaller learning rate$"):
+        transfer.transfer(content, [style], settings(tiny_model, optimizer="adam"))
+
+
+@pytest.mark.parametrize("tv_weight", [0.0, 1e-3])
+def test_each_recorded_tv_cost_is_that_of_the_recorded_image(tiny_model, photos, monkeypatch, tv_weight):
+    """With tv_weight 0 the TV cost is outside the step's cost: it must still be read before the step changes
+    the image, like the other costs (Adam)."""
+    content, style, _ = photos
+    seen, record = [], transfer.Monitor.record
+
+    def keep(self, image, total, content_cost, style_cost, tv):
+        seen.append((image.astype(np.float64), tv))
+        record(self, image, total, content_cost, style_cost, tv)
+
+    monkeypatch.setattr(transfer.Monitor, "record", keep)
+    transfer.transfer(content, [style], settings(tiny_model, optimizer="adam", tv_weight=tv_weight))
+    for image, tv in seen:
+        dy, dx = np.diff(image, axis=1), np.diff(image, axis=2)
+        np.testing.assert_allclose(tv, ((dy**2).sum() + (dx**2).sum()) / (48 * 64), rtol=1e-4)
