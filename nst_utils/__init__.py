@@ -23,7 +23,7 @@ _EXPORTS = {
     "session_config": "precision",
     **dict.fromkeys(["Network", "current_network", "load_vgg_model", "read_network"], "vgg"),
 }
-_SUBMODULES = {"calibration", "checks", "cli", "colors", "config", "costs", "demo", "errors", "images", "live",
+_SUBMODULES = {"calibration", "checks", "cli", "colors", "config", "costs", "demo", "errors", "files", "images", "live",
                "optimize", "plots", "precision", "transfer", "vgg", "weights"}
 
 __all__ = sorted(_EXPORTS)
