@@ -88,7 +88,8 @@ def parser():
                f"Ctrl-C (or SIGTERM) stops the run and keeps the best image so far.")
     p.add_argument("content", type=Path, help="content photo (PNG, JPEG, ...)")
     p.add_argument("styles", type=Path, nargs="+", metavar="STYLE", help="style image(s)")
-    p.add_argument("-o", "--output", type=Path, required=True, help="output image (.png or .jpg)")
+    p.add_argument("-o", "--output", type=Path, required=True,
+                   help="output image (.png or .jpg); an existing file is replaced once the new picture is complete")
     p.add_argument("--recipe", action="store_true",
                    help="the assignment's recipe: " + RECIPE_TEXT.replace("%", "%%"))
     p.add_argument("--width", type=positive_int,
@@ -97,8 +98,8 @@ def parser():
     p.add_argument("--iterations", type=number("iterations"),
                    help=f"forward+backward passes, at the coarsest level when coarse-to-fine (default {ART['iterations']})")
     p.add_argument("--optimizer", choices=["adam", "lbfgs"], help="default lbfgs")
-    p.add_argument("--learning-rate", type=number("learning_rate"), default=2.0,
-                   help="Adam's learning rate (default 2.0)")
+    p.add_argument("--learning-rate", type=number("learning_rate"),
+                   help="Adam's learning rate (default 2.0; Adam only)")
     p.add_argument("--content-weight", type=number("content_weight"), help=f"alpha (default {ART['content_weight']:g})")
     p.add_argument("--style-weight", type=number("style_weight"), help=f"beta (default {ART['style_weight']:g})")
     p.add_argument("--tv-weight", type=number("tv_weight"), default=0.0,
@@ -111,11 +112,12 @@ def parser():
                    help="keep the photo's colours: luminance-only transfer (default) or colour matching of the style")
     p.add_argument("--init", help="start from 'content' (the photo; default), 'noise' (60 %% noise + photo, "
                                   "the recipe's) or an image file")
-    p.add_argument("--noise-ratio", type=number("noise_ratio"), default=0.6,
-                   help="share of noise in the 'noise' start (default 0.6)")
+    p.add_argument("--noise-ratio", type=number("noise_ratio"),
+                   help="share of noise in the 'noise' start (default 0.6; --init noise only)")
     p.add_argument("--seed", type=number("seed"), default=0, help="random seed: same seed, same result (default 0)")
     p.add_argument("--save-every", type=number("save_every"), default=0, metavar="K",
-                   help="save every K-th iteration's image into OUT's folder, in OUTNAME_steps/")
+                   help="save every K-th iteration's image into OUT's folder, in OUTNAME_steps/ (an earlier "
+                        "run's images there are replaced)")
     p.add_argument("--gif", type=Path, help="write an animated GIF of the optimisation")
     p.add_argument("--levels", type=number("levels"), help="coarse-to-fine levels (default: automatic above 700 px)")
     p.add_argument("--pooling", choices=["avg", "max"], default="avg", help="default avg")
@@ -340,6 +342,9 @@ def prepare(args, outputs=None):
     from .vgg import find_weights
 
     outputs = outputs if outputs is not None else Outputs()
+    if is_folder(args.output):
+        raise NSTError(f"{args.output}: is a folder; give the output image a file name, e.g. "
+                       f"{args.output / 'out.png'}")  # as Outputs.file says for a folder named like an image
     if args.output.suffix.lower() not in IMAGE_SUFFIXES:
         raise NSTError(f"{args.output}: end the output name with .png or .jpg")
     if args.gif is not None and args.gif.suffix.lower() != ".gif":
@@ -384,14 +389,20 @@ def prepare(args, outputs=None):
         find_weights(args.model)
     chosen = {key: defaults[key] if getattr(args, key) is None else getattr(args, key)
               for key in ("optimizer", "iterations", "content_weight", "style_weight")}
+    if args.learning_rate is not None and chosen["optimizer"] != "adam":  # else silently without effect
+        raise NSTError(f"--learning-rate {args.learning_rate:g} is for Adam; L-BFGS chooses its own steps: add "
+                       f"--optimizer adam, or leave the learning rate out")
+    if args.noise_ratio is not None and not (isinstance(init, str) and init == "noise"):
+        raise NSTError(f"--noise-ratio {args.noise_ratio:g} is for the noise start; add --init noise, or leave "
+                       f"the noise ratio out")
     save_every = args.save_every
     if args.gif is not None and not save_every:
         save_every = max(1, chosen["iterations"] // 25)
-    settings = Settings(width=width, height=height, **chosen,
-                        learning_rate=args.learning_rate, tv_weight=args.tv_weight,
+    given = {key: getattr(args, key) for key in ("learning_rate", "noise_ratio") if getattr(args, key) is not None}
+    settings = Settings(width=width, height=height, **chosen, **given, tv_weight=args.tv_weight,
                         style_blend_weights=args.style_blend_weights, style_scale=args.style_scale,
-                        preserve_colors=args.preserve_colors, init=init, noise_ratio=args.noise_ratio,
-                        seed=args.seed, levels=args.levels, save_every=save_every, save_dir=steps,
+                        preserve_colors=args.preserve_colors, init=init, seed=args.seed, levels=args.levels,
+                        save_every=save_every, save_dir=steps,
                         model=str(args.model) if args.model else None, pooling=args.pooling,
                         calibrated=not args.raw_network, precision=args.precision, progress=not args.quiet)
     check_settings(settings, len(styles))
@@ -499,6 +510,26 @@ def write_or_keep(path, write, what, done, problems):
     problems.append(f"cannot write the {what} to {path} ({reason}); {where}")
 
 
+def is_folder(path):
+    """True if ``path`` is an existing folder (False where it cannot be looked at: the checks after say why)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def remove_stale_snapshots(folder, saved):
+    """Remove the ``NNNN.png`` snapshots in ``folder`` that this run did not write (``saved``): an earlier run's
+    into the same output, so that the folder holds one run's frames. Only once this run wrote some."""
+    keep = {Path(p).name for p in saved}
+    for old in Path(folder).glob("[0-9][0-9][0-9][0-9].png"):
+        if old.name not in keep:
+            try:
+                old.unlink()
+            except OSError:
+                pass  # still the earlier run's: harmless, and nothing to stop the run for
+
+
 def finish(args, settings, image, alpha, history):
     """Write the image (and GIF) of a run that made at least one pass; print one final line; the exit code."""
     from .images import can_hold_alpha, save_image
@@ -509,6 +540,8 @@ def finish(args, settings, image, alpha, history):
     if "snapshot_error" in history:
         problems.append(f"the snapshots stopped at {history['snapshot_error']}")
     saved = history.get("saved_snapshots", [])
+    if saved:
+        remove_stale_snapshots(settings.save_dir, saved)
     snapshots = f"{len(saved)} snapshot{'s' if len(saved) > 1 else ''} in {settings.save_dir}" if saved else None
     keep_alpha = alpha if can_hold_alpha(args.output) else None
     what = "best image so far" if interrupted else "image"
@@ -544,12 +577,16 @@ def finish(args, settings, image, alpha, history):
     if problems:
         print(f"nst: error: {'; '.join(said)}", file=sys.stderr)
         return 1
-    costs = f"total cost {history['total'][0]:.4g} -> {min(history['total']):.4g}"
+    written = history.get("result_cost")  # the cost of the image written, at its level
+    costs = f"total cost {history['total'][0]:.4g} -> {min(history['total']) if written is None else written:.4g}"
     if history.get("diverged"):
         costs += (" (Adam diverged: its image became NaN, so the lowest-cost image it passed was written; "
                   "a smaller --learning-rate avoids it)")
     print(f"nst: {costs}", file=sys.stderr)
-    print(args.output)
+    try:
+        print(args.output, flush=True)
+    except BrokenPipeError:  # `nst ... | head -0`: the picture is written; nobody reads its name
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that Python's exit flush is quiet
     return 0
 
 

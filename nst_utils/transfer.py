@@ -161,7 +161,8 @@ def check_settings(settings, n_styles=1):
     weights = settings.style_blend_weights
     if weights is not None:
         if len(weights) != n_styles:
-            raise NSTError(f"{len(weights)} style blend weights for {n_styles} style images: give one per style")
+            raise NSTError(f"{len(weights)} style blend weight{'s' * (len(weights) != 1)} for {n_styles} style "
+                           f"image{'s' * (n_styles != 1)}: give one per style")
         for weight in weights:
             check_number("style_blend_weights", weight, label="style blend weight")
         if sum(weights) <= 0:
@@ -250,8 +251,8 @@ def style_cost_from_grams(model, grams_per_style, blend, layers):
 class Monitor:
     """Costs history, progress bar (ETA, costs), snapshots every N iterations, best image so far."""
 
-    def __init__(self, total_iterations, settings, final_size, to_rgb):
-        self.settings, self.final_size, self.to_rgb = settings, final_size, to_rgb
+    def __init__(self, total_iterations, settings, to_rgb):
+        self.settings, self.to_rgb = settings, to_rgb
         self.history = {"iteration": [], "total": [], "content": [], "style": [], "tv": [], "seconds": [],
                         "level": [], "snapshots": [], "saved_snapshots": []}
         self.best_cost, self.best_image = float("inf"), None
@@ -268,13 +269,17 @@ class Monitor:
         self.history["iteration"].append(i)
         self.history["level"].append(self.level)
         self.history["seconds"].append(time.perf_counter() - self.start)
-        if total < self.best_cost:
-            self.best_cost, self.best_image = float(total), image
+        self.consider(image, total)
         every = self.settings.save_every
         if every and i % every == 0:
             self.snapshot(i, image)
         self.bar.set_postfix_str(f"cost {total:.3g} (content {content:.3g}, style {style:.3g})", refresh=False)
         self.bar.update()
+
+    def consider(self, image, total):
+        """Keep ``image`` as the best so far if its cost ``total`` is the lowest yet (NaN never is)."""
+        if total < self.best_cost:
+            self.best_cost, self.best_image = float(total), image
 
     def snapshot(self, i, image):
         """Keep ``image`` for the GIF and, with ``save_dir``, save it as ``NNNN.png``. A snapshot that cannot
@@ -292,16 +297,14 @@ class Monitor:
             else:
                 self.history["saved_snapshots"].append(path)
 
-    def best_rgb(self):
-        """The lowest-cost image seen, as RGB at the final size."""
-        return resize(self.to_rgb(self.best_image), *self.final_size)
-
     def close(self):
         self.bar.close()
 
 
 def run_adam(sess, model, costs, start, iterations, learning_rate, monitor):
-    """Adam on the pixels; every pass's costs go to ``monitor`` with the image they belong to."""
+    """Adam on the pixels; every pass's costs go to ``monitor`` with the image they belong to. Returns the
+    last step's image, which ``monitor`` also considers as its best (its cost is measured, not recorded as a
+    pass): Adam's last image is not always its lowest-cost one."""
     x = model["input"]
     step = tf.compat.v1.train.AdamOptimizer(learning_rate).minimize(costs["total"], var_list=[x])
     delay_gram_gradients()
@@ -314,7 +317,8 @@ def run_adam(sess, model, costs, start, iterations, learning_rate, monitor):
         image, tv = sess.run([x, costs["tv"]])
         _, total, content, style = sess.run(fetches)
         monitor.record(image, total, content, style, tv)
-    final = sess.run(x)
+    final, total = sess.run([x, costs["total"]])
+    monitor.consider(final, total)
     return final
 
 
@@ -334,8 +338,10 @@ def transfer(content, styles, settings=None):
     ``history`` has per-pass ``'total'``, ``'content'``, ``'style'``, ``'tv'``, ``'seconds'``, ``'level'``
     and ``'snapshots'`` ``[(iteration, RGB)]``, the files saved (``'saved_snapshots'``), plus
     ``'interrupted'``, ``'terminated'`` (stopped by SIGTERM: :class:`nst_utils.errors.Terminated`),
-    ``'diverged'`` (Adam's image became NaN: the lowest-cost image it passed is used instead) and
+    ``'diverged'`` (Adam's image became NaN: the lowest-cost image it passed is used instead),
+    ``'result_cost'`` (the total cost of the image returned, at its level; None if stopped before a pass) and
     ``'precision'``, the one the run used (``'fp32'``, ``'bf16'`` or ``'fp16'``).
+    Adam's result is the lowest-cost image it passed, its last step's included; L-BFGS's its best.
     Ctrl-C stops the run and returns the best image so far (at the final size); stopped before the
     first pass, it returns the photo, and ``history['total']`` is empty.
     """
@@ -366,7 +372,13 @@ def transfer(content, styles, settings=None):
     if isinstance(init, np.ndarray) and settings.preserve_colors == "luminance":
         init = colors.luminance(init)
     rng = np.random.default_rng(settings.seed)
-    monitor = Monitor(sum(n for _, _, n in levels), settings, final_size, network.deprocess)
+    def shown(image):  # a snapshot as the result will look: with luminance transfer, in the photo's colours
+        rgb = network.deprocess(image)
+        if settings.preserve_colors == "luminance":
+            rgb = colors.combine_luminance(rgb, resize(content, rgb.shape[1], rgb.shape[0]))
+        return rgb
+
+    monitor = Monitor(sum(n for _, _, n in levels), settings, shown)
     image = None
     interrupted = terminated = diverged = False
     try:
@@ -404,28 +416,28 @@ def transfer(content, styles, settings=None):
                 if settings.optimizer == "lbfgs":
                     image = run_lbfgs(sess, model, costs, start, n, monitor, network)
                 else:
-                    image = run_adam(sess, model, costs, start, n, settings.learning_rate, monitor)
-            if not np.isfinite(image).all():  # Adam diverged: the lowest-cost image it passed instead
-                if monitor.best_image is None:
-                    raise NSTError("the optimisation diverged (the image became NaN) before any cost was finite; "
-                                   "choose smaller weights or a smaller learning rate")
-                image, diverged = monitor.best_image, True
+                    final = run_adam(sess, model, costs, start, n, settings.learning_rate, monitor)
+                    diverged = diverged or not np.isfinite(final).all()
+                    if monitor.best_image is None:
+                        raise NSTError("the optimisation diverged (the image became NaN) before any cost was "
+                                       "finite; choose smaller weights or a smaller learning rate")
+                    image = monitor.best_image  # its lowest-cost image, the last one included
     except KeyboardInterrupt as exc:
         interrupted, terminated = True, isinstance(exc, Terminated)
     finally:
         monitor.close()
-    if interrupted:
-        result = monitor.best_rgb() if monitor.best_image is not None else content_full
-    else:
-        result = resize(network.deprocess(image), *final_size)  # a diverged level's best may be coarser
-        if settings.save_every:
-            monitor.snapshot(len(monitor.history["total"]), image)
+    picked = monitor.best_image if interrupted else image
+    # at the final size: an interrupted or diverged finer level's best may be a coarser level's result
+    result = content_full if picked is None else resize(network.deprocess(picked), *final_size)
+    if not interrupted and settings.save_every:
+        monitor.snapshot(len(monitor.history["total"]), image)
     if settings.preserve_colors == "luminance":
         result = colors.combine_luminance(result, resize(content, *final_size))
     history = monitor.history
     history["interrupted"] = interrupted
     history["terminated"] = terminated
     history["diverged"] = diverged
+    history["result_cost"] = monitor.best_cost if np.isfinite(monitor.best_cost) else None
     history["precision"] = precision.name
     return result, history
 
@@ -441,7 +453,8 @@ def write_gif(path, history, size, seconds_per_frame=0.25):
     path = Path(path)
     try:
         with moved_into_place(temp_beside(path, ".gif.part"), path) as tmp:
-            imageio.mimsave(tmp, frames, format="GIF", duration=seconds_per_frame, loop=0)
+            # imageio's GIF writer (Pillow) takes the duration in milliseconds: 0.25 gave frames without delay
+            imageio.mimsave(tmp, frames, format="GIF", duration=round(1000 * seconds_per_frame), loop=0)
     except OSError as exc:
         raise NSTError(f"{path}: cannot write the GIF ({exc.strerror or exc})") from None
     return path

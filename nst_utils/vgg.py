@@ -105,7 +105,9 @@ def find_weights(path=None):
     explicit = path or os.environ.get("NST_VGG_MODEL")
     if explicit:
         explicit = Path(explicit).expanduser()
-        fix = "give the path of a VGG .mat or .h5 file, or unset NST_VGG_MODEL to use the bundled network"
+        fix = "give the path of a VGG .mat or .h5 file" + (
+            ", or leave out the model to use the bundled network" if path else
+            ", or unset NST_VGG_MODEL to use the bundled network")
         try:
             mode = explicit.stat().st_mode
         except (FileNotFoundError, NotADirectoryError):

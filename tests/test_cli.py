@@ -47,13 +47,15 @@ def test_full_run_with_every_option(tiny_model, tmp_path, capsys):
 @pytest.mark.parametrize("argv, match", [
     (["missing.jpg", STYLE], "missing.jpg: no such file"),
     ([CONTENT, ROOT / "README.md"], "README.md: not an image"),
-    ([CONTENT, STYLE, "--style-blend-weights", "1", "2"], "2 style blend weights for 1 style images"),
+    ([CONTENT, STYLE, "--style-blend-weights", "1", "2"], "2 style blend weights for 1 style image: give one per"),
     ([CONTENT, STYLE, "--width", "100000", "--height", "100000"], "needs about"),
     ([CONTENT, STYLE, "--init", "nowhere.png"], "nowhere.png: no such file"),
-    ([CONTENT, STYLE, "--model", "nowhere.mat"], "nowhere.mat: no such weight file"),
+    ([CONTENT, STYLE, "--model", "nowhere.mat"], "nowhere.mat: no such weight file; give the path of a VGG .mat "
+                                                 "or .h5 file, or leave out the model to use the bundled network"),
     ([CONTENT, STYLE, "--gif", "anim.mp4"], "anim.mp4: the --gif file name must end with .gif"),
 ])
 def test_bad_values_one_line_no_output(argv, match, tmp_path, capsys):
+    """Also: an output that names a folder."""
     code, _, err = run(argv + ["-o", tmp_path / "out.png"], capsys)
     assert code == 1
     assert err.count("\n") == 1 and err.startswith("nst: error:") and match in err
@@ -403,6 +405,47 @@ def test_a_diverged_run_says_which_image_was_written(photo, tiny_model, tmp_path
     assert err.strip().splitlines()[-1] == (
         "nst: total cost 4 -> 2 (Adam diverged: its image became NaN, so the lowest-cost image it passed was "
         "written; a smaller --learning-rate avoids it)")
+
+
+def test_a_closed_stdout_is_no_error_once_the_picture_is_written(tiny_model, tmp_path):
+    """``nst ... | head -0``: the picture is written; that nobody reads its name is not a failure."""
+    out = tmp_path / "piped.png"
+    with subprocess.Popen([sys.executable, "-m", "nst_utils.cli", str(CONTENT), str(STYLE), "-o", str(out),
+                           *map(str, tiny(tiny_model))], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as child:
+        child.stdout.close()
+        err = child.stderr.read()
+    assert child.returncode == 0 and "error" not in err and "Traceback" not in err, err
+    assert Image.open(out).size == (32, 24)
+
+
+@pytest.mark.parametrize("extra, line", [
+    (["--learning-rate", "5"], "--learning-rate 5 is for Adam; L-BFGS chooses its own steps: add --optimizer adam, "
+                               "or leave the learning rate out"),
+    (["--noise-ratio", "0.9"], "--noise-ratio 0.9 is for the noise start; add --init noise, or leave the noise "
+                               "ratio out"),
+])
+def test_an_option_that_would_have_no_effect_is_refused(tiny_model, tmp_path, capsys, extra, line):
+    code, _, err = run([CONTENT, STYLE, "-o", tmp_path / "o.png", *tiny(tiny_model), *extra], capsys)
+    assert code == 1 and err.splitlines() == [f"nst: error: {line}"] and list(tmp_path.iterdir()) == []
+    settings = settings_for(CONTENT, STYLE, "--recipe", *extra, tmp_path=tmp_path)  # Adam from noise: both apply
+    assert (settings.learning_rate, settings.noise_ratio) == ((5.0, 0.6) if "--learning-rate" in extra else (2.0, 0.9))
+
+
+def test_a_new_run_replaces_an_earlier_runs_snapshots(tiny_model, tmp_path, capsys):
+    out, steps = tmp_path / "o.png", tmp_path / "o_steps"
+    assert run([CONTENT, STYLE, "-o", out, *tiny(tiny_model), "--iterations", 7, "--save-every", 3], capsys)[0] == 0
+    assert sorted(p.name for p in steps.iterdir()) == ["0000.png", "0003.png", "0006.png", "0007.png"]
+    (steps / "notes.txt").write_text("mine")
+    assert run([CONTENT, STYLE, "-o", out, *tiny(tiny_model), "--iterations", 2, "--save-every", 1], capsys)[0] == 0
+    assert sorted(p.name for p in steps.iterdir()) == ["0000.png", "0001.png", "0002.png", "notes.txt"]
+
+
+def test_an_output_folder_is_refused_with_a_file_name_to_use(tmp_path, capsys):
+    code, _, err = run([CONTENT, STYLE, "-o", f"{tmp_path}/"], capsys)
+    assert code == 1 and err.splitlines() == [
+        f"nst: error: {tmp_path}: is a folder; give the output image a file name, e.g. {tmp_path / 'out.png'}"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_style_scale_too_large_is_refused_before_the_plan(photo, tiny_model, tmp_path, capsys):

@@ -158,6 +158,20 @@ def test_save_image_refuses_alpha_in_a_jpeg_and_keeps_the_old_file(tmp_path, rgb
     assert not (tmp_path / "x.png").exists()
 
 
+def test_jpeg_and_webp_keep_colour_detail(tmp_path):
+    """JPEG: full-resolution colour at quality 95, not Pillow's default quality 75 with half-resolution colour;
+    WebP: lossless (lossy WebP always halves the colour resolution)."""
+    from PIL import JpegImagePlugin
+
+    rng = np.random.default_rng(0)
+    strokes = rng.integers(0, 256, (48, 64, 3)).astype(np.uint8)  # a worst case: colour changing per pixel
+    jpeg = Image.open(nst.save_image(tmp_path / "art.jpg", strokes))
+    assert JpegImagePlugin.get_sampling(jpeg) == 0 and jpeg.quantization[0][0] <= 3  # 4:4:4; quality 75's is 8
+    assert np.abs(np.asarray(jpeg, float) - strokes).mean() < 5  # Pillow's defaults: 49 on this noise
+    webp = Image.open(nst.save_image(tmp_path / "art.webp", strokes))
+    np.testing.assert_array_equal(np.asarray(webp.convert("RGB")), strokes)
+
+
 @pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
 def test_saved_files_get_the_usual_permissions(tmp_path, rgb_image, umask):
     saved = os.umask(umask)

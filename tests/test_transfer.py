@@ -110,7 +110,7 @@ def test_lbfgs_keeps_pixels_within_the_valid_range(tiny_model, sess):
     model = nst.load_vgg_model(tiny_model, height=8, width=8, verbose=False)
     J = -tf.reduce_sum(model["input"])
     costs = {"total": J, "content": J, "style": J, "tv": J}
-    monitor = transfer.Monitor(6, Settings(progress=False), (8, 8), network.deprocess)
+    monitor = transfer.Monitor(6, Settings(progress=False), network.deprocess)
     start = network.preprocess(np.full((8, 8, 3), 128.0))
     best = transfer.run_lbfgs(sess, model, costs, start, 6, monitor, network)
     high = network.preprocess(np.full((8, 8, 3), 255.0))
@@ -203,6 +203,11 @@ def test_coarse_to_fine_snapshots_and_gif(tiny_model, photos, tmp_path):
     gif = transfer.write_gif(tmp_path / "run.gif", history, (128, 96))
     frames = Image.open(gif)
     assert frames.n_frames == 6 and frames.size == (128, 96)
+    delays = []
+    for k in range(frames.n_frames):
+        frames.seek(k)
+        delays.append(frames.info.get("duration"))
+    assert delays == [250] * 6  # milliseconds: a quarter of a second per frame, as write_gif's default says
 
 
 def test_ctrl_c_returns_best_image_so_far(tiny_model, photos, interrupt_at):
@@ -368,3 +373,38 @@ def test_each_recorded_tv_cost_is_that_of_the_recorded_image(tiny_model, photos,
     for image, tv in seen:
         dy, dx = np.diff(image, axis=1), np.diff(image, axis=2)
         np.testing.assert_allclose(tv, ((dy**2).sum() + (dx**2).sum()) / (48 * 64), rtol=1e-4)
+
+
+def test_luminance_snapshots_have_the_photos_colours(tiny_model, photos):
+    """With preserve_colors='luminance' the run optimises a grey picture; its snapshots (and so the GIF) must
+    look like the result, in the photo's colours, not grey."""
+    content, style, _ = photos
+    image, history = transfer.transfer(content, [style], settings(tiny_model, preserve_colors="luminance",
+                                                                   save_every=4))
+
+    def colourfulness(rgb):
+        return np.abs(rgb.astype(float) - rgb.mean(axis=2, keepdims=True)).mean()
+
+    assert colourfulness(content) > 10 and colourfulness(image) > 10
+    assert [i for i, _ in history["snapshots"]] == [0, 4, 8, 12]
+    assert all(colourfulness(rgb) > 0.5 * colourfulness(image) for _, rgb in history["snapshots"])
+
+
+def test_adam_returns_the_lowest_cost_image_it_passed_its_last_included(tiny_model, photos, monkeypatch):
+    """Adam's last step need not be its best (a large learning rate oscillates): the result is the image of
+    the lowest cost among every pass and the last step's image, and result_cost is that cost."""
+    content, style, _ = photos
+    considered, consider = [], transfer.Monitor.consider
+
+    def keep(self, image, total):
+        considered.append((float(total), image))
+        consider(self, image, total)
+
+    monkeypatch.setattr(transfer.Monitor, "consider", keep)
+    s = settings(tiny_model, optimizer="adam", learning_rate=60, iterations=3)
+    image, history = transfer.transfer(content, [style], s)
+    assert len(considered) == 4  # 3 passes and the last step's image
+    cost, best = min(considered, key=lambda pair: pair[0])
+    assert cost < considered[-1][0]  # here the last step overshot (the 2nd pass's image is the best)
+    assert history["result_cost"] == cost and not history["diverged"]
+    np.testing.assert_array_equal(image, nst.read_network(tiny_model).deprocess(best))
