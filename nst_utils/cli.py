@@ -125,8 +125,8 @@ def parser():
     p.add_argument("--raw-network", action="store_true",
                    help="use the network's raw activations, not the calibrated ones (deep style layers then barely count)")
     p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
-                   help="arithmetic: auto (default) is bf16 on CPUs with AMX-BF16 (4.6x faster on a 2-core Xeon), float16 "
-                        "mixed precision on a GPU with tensor cores, fp32 elsewhere; bf16 also pays on CPUs with "
+                   help="arithmetic: auto (default) is bf16 on CPUs with AMX-BF16 (4.6x faster on a 2-core Xeon), "
+                        "float16 mixed precision on a GPU with tensor cores, fp32 elsewhere; bf16 also pays on CPUs with "
                         "AVX512-BF16 (AMD Zen 4), is slower with plain AVX-512 and runs fp32 without it (make "
                         "bench compares them)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -231,6 +231,18 @@ def check_no_overwrite(inputs, outputs, steps=None):
                                f"move it or choose another output name")
 
 
+def refuse_folder(path, what):
+    """NSTError if ``path`` is an existing folder: the ``what`` needs a file name. A path that cannot be looked
+    at passes: the checks that write there say why."""
+    try:
+        folder = path.is_dir()
+    except OSError:
+        return
+    if folder:
+        example = path / ("out" + (path.suffix or ".png"))
+        raise NSTError(f"{path}: is a folder; give the {what} a file name, e.g. {example}")
+
+
 class Outputs:
     """What a run writes, checked with the real names before it starts, and the folders it made (removed
     again if they are still empty when the run ends, e.g. after an error or a Ctrl-C before any snapshot)."""
@@ -275,10 +287,8 @@ class Outputs:
         path = Path(path)
         self.folder(path.parent, what)
         advice = f"choose another place for the {what}"
+        refuse_folder(path, what)
         try:
-            if path.is_dir():
-                raise NSTError(f"{path}: is a folder; give the {what} a file name, e.g. "
-                               f"{path / ('out' + path.suffix)}")
             if path.exists() or path.is_symlink():  # replaced by a rename: the folder must take new files
                 fd, probe = tempfile.mkstemp(dir=path.parent, prefix=".nst-probe-")
                 os.close(fd)
@@ -342,9 +352,7 @@ def prepare(args, outputs=None):
     from .vgg import find_weights
 
     outputs = outputs if outputs is not None else Outputs()
-    if is_folder(args.output):
-        raise NSTError(f"{args.output}: is a folder; give the output image a file name, e.g. "
-                       f"{args.output / 'out.png'}")  # as Outputs.file says for a folder named like an image
+    refuse_folder(args.output, "output image")
     if args.output.suffix.lower() not in IMAGE_SUFFIXES:
         raise NSTError(f"{args.output}: end the output name with .png or .jpg")
     if args.gif is not None and args.gif.suffix.lower() != ".gif":
@@ -368,23 +376,22 @@ def prepare(args, outputs=None):
     if init not in ("noise", "content"):
         init = read_image(init)
     width, height = args.width, args.height
+    derived = None  # (the smallest side taken from the photo's aspect, how the size was given)
     if width is None and height is None and args.recipe:
         width, height = RECIPE["width"], RECIPE["height"]
     elif width is None and height is None:  # the longest side ART["size"], the photo's aspect
         scale = ART["size"] / max(content.shape[:2])
         width, height = max(1, round(content.shape[1] * scale)), max(1, round(content.shape[0] * scale))
-        if min(width, height) < MIN_DERIVED_SIDE:
-            raise NSTError(f"{args.content}: a {content.shape[1]}x{content.shape[0]} photo gives a {width}x{height} "
-                           f"picture at the default size; give --width and --height (or crop the photo)")
-    elif width is None or height is None:  # the other side from the photo's aspect
-        given = f"--height {height}" if width is None else f"--width {width}"
-        if width is None:
-            width = max(1, round(height * content.shape[1] / content.shape[0]))
-        else:
-            height = max(1, round(width * content.shape[0] / content.shape[1]))
-        if (width if args.width is None else height) < MIN_DERIVED_SIDE:
-            raise NSTError(f"{args.content}: a {content.shape[1]}x{content.shape[0]} photo gives a {width}x{height} "
-                           f"picture with {given}; give both --width and --height (or crop the photo)")
+        derived = (min(width, height), "at the default size")
+    elif width is None:
+        width = max(1, round(height * content.shape[1] / content.shape[0]))
+        derived = (width, f"with --height {height}")
+    elif height is None:
+        height = max(1, round(width * content.shape[0] / content.shape[1]))
+        derived = (height, f"with --width {width}")
+    if derived is not None and derived[0] < MIN_DERIVED_SIDE:
+        raise NSTError(f"{args.content}: a {content.shape[1]}x{content.shape[0]} photo gives a {width}x{height} "
+                       f"picture {derived[1]}; give both --width and --height (or crop the photo)")
     if args.model is not None:
         find_weights(args.model)
     chosen = {key: defaults[key] if getattr(args, key) is None else getattr(args, key)
@@ -508,14 +515,6 @@ def write_or_keep(path, write, what, done, problems):
     kept = keep_safe(path, write)
     where = f"it is kept at {kept} instead" if kept else "and no copy could be written anywhere"
     problems.append(f"cannot write the {what} to {path} ({reason}); {where}")
-
-
-def is_folder(path):
-    """True if ``path`` is an existing folder (False where it cannot be looked at: the checks after say why)."""
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
 
 
 def remove_stale_snapshots(folder, saved):
