@@ -576,8 +576,7 @@ def finish(args, settings, image, alpha, history):
     if problems:
         print(f"nst: error: {'; '.join(said)}", file=sys.stderr)
         return 1
-    written = history.get("result_cost")  # the cost of the image written, at its level
-    costs = f"total cost {history['total'][0]:.4g} -> {min(history['total']) if written is None else written:.4g}"
+    costs = f"total cost {history['total'][0]:.4g} -> {history['result_cost']:.4g}"  # of the image written
     if history.get("diverged"):
         costs += (" (Adam diverged: its image became NaN, so the lowest-cost image it passed was written; "
                   "a smaller --learning-rate avoids it)")

@@ -398,7 +398,7 @@ def test_a_result_of_the_wrong_size_or_nan_is_not_written(photo, tiny_model, tmp
 def test_a_diverged_run_says_which_image_was_written(photo, tiny_model, tmp_path, capsys, monkeypatch):
     out = tmp_path / "art.png"
     history = {"total": [4.0, 2.0, float("nan")], "snapshots": [], "saved_snapshots": [], "interrupted": False,
-               "diverged": True}
+               "diverged": True, "result_cost": 2.0}
     monkeypatch.setattr(transfer, "transfer", lambda *args: (np.full((24, 32, 3), 90, np.uint8), history))
     code, printed, err = run([photo, photo.parent / "style.jpg", "-o", out, *tiny(tiny_model)], capsys)
     assert code == 0 and printed.strip() == str(out) and out.exists()
