@@ -517,18 +517,6 @@ def write_or_keep(path, write, what, done, problems):
     problems.append(f"cannot write the {what} to {path} ({reason}); {where}")
 
 
-def remove_stale_snapshots(folder, saved):
-    """Remove the ``NNNN.png`` snapshots in ``folder`` that this run did not write (``saved``): an earlier run's
-    into the same output, so that the folder holds one run's frames. Only once this run wrote some."""
-    keep = {Path(p).name for p in saved}
-    for old in Path(folder).glob("[0-9][0-9][0-9][0-9].png"):
-        if old.name not in keep:
-            try:
-                old.unlink()
-            except OSError:
-                pass  # still the earlier run's: harmless, and nothing to stop the run for
-
-
 def finish(args, settings, image, alpha, history):
     """Write the image (and GIF) of a run that made at least one pass; print one final line; the exit code."""
     from .images import can_hold_alpha, save_image
@@ -539,8 +527,6 @@ def finish(args, settings, image, alpha, history):
     if "snapshot_error" in history:
         problems.append(f"the snapshots stopped at {history['snapshot_error']}")
     saved = history.get("saved_snapshots", [])
-    if saved:
-        remove_stale_snapshots(settings.save_dir, saved)
     snapshots = f"{len(saved)} snapshot{'s' if len(saved) > 1 else ''} in {settings.save_dir}" if saved else None
     keep_alpha = alpha if can_hold_alpha(args.output) else None
     what = "best image so far" if interrupted else "image"

@@ -1,4 +1,5 @@
-"""Files written whole or not at all: the pictures, the GIF and the calibration cache.
+"""Files written whole or not at all: the pictures, the GIF and the calibration cache; and a run's folder of
+snapshots, which holds that run's only.
 
 A file is written under a temporary name in its own folder (short, so that any name that fits there fits
 too) and renamed over the target only when it is complete; whatever stops the write, an error or Ctrl-C,
@@ -32,6 +33,18 @@ def moved_into_place(tmp, path):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_stale_snapshots(folder, written):
+    """Remove the ``NNNN.png`` snapshots in ``folder`` that a run did not write (``written``, their paths): an
+    earlier run's into the same folder, so that it holds one run's frames. Call it once the run wrote some."""
+    keep = {Path(p).name for p in written}
+    for old in Path(folder).glob("[0-9][0-9][0-9][0-9].png"):
+        if old.name not in keep:
+            try:
+                old.unlink()
+            except OSError:
+                pass  # still the earlier run's: harmless, and nothing to stop the run for
 
 
 def current_umask():

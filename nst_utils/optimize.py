@@ -12,6 +12,7 @@ from ._tf import outside_graph, tf
 from .config import CONFIG
 from .costs import CONTENT_LAYER, STYLE_LAYERS, compute_content_cost, compute_style_cost, total_cost
 from .costs import delay_gram_gradients, total_variation_cost
+from .files import remove_stale_snapshots
 from .images import generate_noise_image, load_image, reshape_and_normalize_image, save_image, to_rgb
 from .precision import resolve as resolve_precision
 from .precision import session_config
@@ -57,8 +58,8 @@ class Watch:
 
     Called before each step ``i``: every ``every`` iterations it evaluates the costs of the current
     image (one forward pass, the step's own work is not visible from outside); every ``print_every``
-    it also prints them, keeps the image (saved in ``save_dir`` if given) and, with ``live=True`` in a
-    notebook, redraws the image and the cost curves in place (:class:`nst_utils.live.LiveView`).
+    it also prints them, keeps the image (saved in ``save_dir`` if given, where :meth:`finish` removes an
+    earlier run's images) and, with ``live=True`` in a notebook, redraws the image and the cost curves in place (:class:`nst_utils.live.LiveView`).
     :meth:`finish` records the final image and returns the history: lists ``'iteration'``,
     ``'total'``, ``'content'``, ``'style'``, ``'seconds'`` and ``'snapshots'``, a list of
     ``(iteration, RGB uint8 image)``. ``costs``: ``{'total': J, 'content': ..., 'style': ...}``.
@@ -70,6 +71,7 @@ class Watch:
         self.sess, self.model, self.costs = sess, model, costs
         self.num_iterations, self.every, self.print_every, self.save_dir = num_iterations, every, print_every, save_dir
         self.history = {"iteration": [], "total": [], "content": [], "style": [], "seconds": [], "snapshots": []}
+        self.saved = []  # the snapshots written into save_dir
         self.done = 0  # steps taken: model_nn calls us before step i, when i are done
         self.stepping = False  # True from the end of a call until the next: step ``done`` is under way
         self.view = None
@@ -107,7 +109,7 @@ class Watch:
             rgb = to_rgb(image)
             history["snapshots"].append((i, rgb))
             if self.save_dir is not None:
-                save_image(f"{self.save_dir}/{i:04d}.png", rgb)
+                self.saved.append(save_image(f"{self.save_dir}/{i:04d}.png", rgb))
             self.bar.write(f"Iteration {i:4d}: total cost = {values['total']:.4g}, "
                            f"content cost = {values['content']:.4g}, style cost = {values['style']:.4g}")
             if self.view is not None:
@@ -121,6 +123,8 @@ class Watch:
             self.bar.update(last - self.bar.n)
             self._record(last, shown=True)
         self.bar.close()
+        if self.saved:
+            remove_stale_snapshots(self.save_dir, self.saved)
         return self.history
 
 

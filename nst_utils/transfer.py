@@ -21,7 +21,7 @@ from ._tf import outside_graph, tf
 from .costs import CONTENT_LAYER, STYLE_LAYERS, activation_gram, compute_content_cost, delay_gram_gradients
 from .costs import total_variation_cost
 from .errors import NSTError, Terminated, check_number
-from .files import moved_into_place, temp_beside
+from .files import moved_into_place, remove_stale_snapshots, temp_beside
 from .images import check_image_size, estimate_peak_memory, read_image, save_image
 from .images import total_memory_bytes
 from .optimize import lbfgs
@@ -58,7 +58,7 @@ class Settings:
     pooling: str = "avg"
     levels: int = None  # coarse-to-fine levels; None: as many as needed to start at <= COARSEST_SIDE
     save_every: int = 0  # keep (and save, with save_dir) an image every N iterations
-    save_dir: Path = None
+    save_dir: Path = None  # its NNNN.png from an earlier run are removed once this run saved its own
     model: str = None  # weight file; None: the usual search (see vgg.find_weights)
     calibrated: bool = True  # every layer at the same mean activation (see nst_utils.calibration)
     precision: str = "auto"  # "auto", "fp32" or "bf16" (see nst_utils.precision)
@@ -431,6 +431,8 @@ def transfer(content, styles, settings=None):
     result = content_full if picked is None else resize(network.deprocess(picked), *final_size)
     if not interrupted and settings.save_every:
         monitor.snapshot(len(monitor.history["total"]), image)
+    if monitor.history["saved_snapshots"]:
+        remove_stale_snapshots(settings.save_dir, monitor.history["saved_snapshots"])
     if settings.preserve_colors == "luminance":
         result = colors.combine_luminance(result, resize(content, *final_size))
     history = monitor.history

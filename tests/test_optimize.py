@@ -87,6 +87,19 @@ def test_watch_labels_the_final_image_with_the_steps_taken_without_any_recording
     assert history["iteration"] == [10] and [i for i, _ in history["snapshots"]] == [10]
 
 
+def test_watch_replaces_an_earlier_runs_snapshots(sess, tmp_path):
+    """A second run into the same folder leaves that run's snapshots only (make demo run again with fewer
+    iterations left the first run's later ones beside them)."""
+    model, costs, train_step = tiny_problem()
+    (tmp_path / "notes.txt").write_text("not a snapshot: kept")
+    for steps, print_every, names in ((10, 4, ["0000.png", "0004.png", "0008.png", "0010.png", "notes.txt"]),
+                                      (3, 1, ["0000.png", "0001.png", "0002.png", "0003.png", "notes.txt"])):
+        watch = nst.Watch(sess, model, costs, steps, every=print_every, print_every=print_every, save_dir=tmp_path)
+        nst.model_nn(sess, model, train_step, np.full((1, 4, 4, 3), 5.0, np.float32), steps, monitor=watch)
+        watch.finish()
+        assert sorted(p.name for p in tmp_path.iterdir()) == names
+
+
 class InterruptedSession:
     """A session whose ``run`` raises KeyboardInterrupt on the ``at``-th call that ``hit(fetches)`` picks, after
     running it (``after=True``: as a Ctrl-C during a step surfaces once the step is done) or instead of it."""

@@ -408,3 +408,12 @@ def test_adam_returns_the_lowest_cost_image_it_passed_its_last_included(tiny_mod
     assert cost < considered[-1][0]  # here the last step overshot (the 2nd pass's image is the best)
     assert history["result_cost"] == cost and not history["diverged"]
     np.testing.assert_array_equal(image, nst.read_network(tiny_model).deprocess(best))
+
+
+def test_a_run_replaces_an_earlier_runs_snapshots(tiny_model, photos, tmp_path):
+    content, style, _ = photos
+    transfer.transfer(content, [style], settings(tiny_model, save_every=4, save_dir=tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0000.png", "0004.png", "0008.png", "0012.png"]
+    (tmp_path / "notes.txt").write_text("not a snapshot: kept")
+    transfer.transfer(content, [style], settings(tiny_model, iterations=2, save_every=1, save_dir=tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0000.png", "0001.png", "0002.png", "notes.txt"]
