@@ -19,6 +19,22 @@ from .precision import session_config
 from .vgg import current_network, load_vgg_model
 
 
+class _Bar(tqdm):
+    """A progress bar whose ``write`` keeps a delayed bar hidden until its ``delay`` has passed. tqdm's own
+    shows it (its ``refresh`` ignores the delay), and its ``close`` then leaves that line without a newline,
+    so a run shorter than the delay ended with the next line of output joined to the bar."""
+
+    def hidden(self):
+        return not self.disable and self.last_print_t < self.start_t + self.delay  # tqdm's own test in close
+
+    def refresh(self, nolock=False, lock_args=None):
+        return False if self.hidden() else super().refresh(nolock, lock_args)
+
+    def clear(self, nolock=False):
+        if not self.hidden():
+            super().clear(nolock)
+
+
 def build_costs(sess, model, content_image, style_image, content_layer=CONTENT_LAYER,
                 style_layers=STYLE_LAYERS, alpha=10, beta=40, tv_weight=0.0):
     """Build ``J_content``, ``J_style`` and the total ``J`` for the given images (network inputs).
@@ -78,7 +94,7 @@ class Watch:
         if live:
             from .live import LiveView
             self.view = LiveView.in_notebook(num_iterations, weights)
-        self.bar = tqdm(total=num_iterations, disable=progress is False or self.view is not None,
+        self.bar = _Bar(total=num_iterations, disable=progress is False or self.view is not None,
                         delay=0 if progress else 5, file=sys.stderr, unit="it", dynamic_ncols=True)
         self.start = time.perf_counter()
 

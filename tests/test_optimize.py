@@ -63,6 +63,16 @@ def test_watch_records_costs_snapshots_and_the_final_state(sess, capsys):
     assert capsys.readouterr().out.count("Iteration") == 4
 
 
+def test_watch_of_a_run_shorter_than_the_bar_delay_leaves_no_open_line(sess, capsys):
+    model, costs, train_step = tiny_problem()
+    watch = nst.Watch(sess, model, costs, 2, every=1, print_every=1, progress=None)  # the bar waits 5 s
+    nst.model_nn(sess, model, train_step, np.full((1, 4, 4, 3), 5.0, np.float32), 2, monitor=watch)
+    watch.finish()
+    captured = capsys.readouterr()
+    assert captured.out.count("Iteration") == 3
+    assert captured.err == ""  # the bar was never shown: nothing to clear, nothing to close
+
+
 def test_watch_after_ctrl_c_keeps_the_work_done(sess):
     model, costs, train_step = tiny_problem()
     watch = nst.Watch(sess, model, costs, 10, every=1, print_every=0)
