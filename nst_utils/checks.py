@@ -6,24 +6,29 @@ for the likely mistake. A closing line says what to do next. The functions of no
 that need a network run on a tiny random VGG (:func:`tiny_model`) in a second or two.
 
 - A function that calls ``nst_utils``' own version of itself fails: the point is to write it.
+- After the assignment's own test, the inputs come as the notebooks pass them (``a_C`` and ``a_S`` as
+  the NumPy arrays of ``sess.run``, the costs as tensors), and a function given a tensor must return
+  one: a value it evaluated itself passes a test, then breaks the later cells that run it.
+- A wrong value is compared with the known mistakes' values (``MISTAKES``) for a precise hint; an
+  error with ``ERROR_HINTS``.
 - :func:`use` hands later cells the learner's function once it has passed, the reference until then,
   so a failed check never leaves later cells without a function.
-- Under nbgrader (``NBGRADER_EXECUTION`` set, whatever its value: ``validate``, ``autograde``...) a
-  failed check raises AssertionError after printing, so the cell scores no points.
+- A check never raises: the notebook runs on. An nbgrader course's check cells (``scripts/make_course.py``)
+  import the check themselves and assert its :class:`Verdict`, so a failed check scores no points.
 
 Expected values live in ``check_data.json``, made by ``scripts/make_check_data.py`` from the reference
 implementations (the first case of each of notebooks 01-05's cost functions is the original
 assignment's test). Introduced in notebook 01.
 """
+import functools
 import inspect
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from . import costs, optimize
+from . import costs, optimize, transfer
 from ._tf import tf
 
 DATA = json.loads((Path(__file__).with_name("check_data.json")).read_text())
@@ -43,15 +48,42 @@ REFERENCES = {
 }
 
 
+#: The packaged code that computes each graded function's result, its private helpers included: a
+#: learner's function that runs any of it fails (the README's "one that just calls nst_utils' own version").
+OWN_CODE = {
+    "gram_matrix": [costs._gram_matrix, costs._gram_of_positions, costs.activation_gram],
+    "compute_layer_style_cost": [costs.activation_gram],
+    "compute_style_cost": [transfer.style_cost_from_grams],
+    "model_nn": [transfer.run_adam, optimize.stylize],
+}
+
+
+def _own_code(name):
+    """The ids of the code objects of ``name``'s reference and of its helpers in OWN_CODE (unwrapped from
+    decorators): ids, since equal code (a copy of the reference's) is the learner's own."""
+    return {id(inspect.unwrap(fn).__code__) for fn in [REFERENCES[name], *OWN_CODE.get(name, [])]}
+
+
 class CallsReference(Exception):
     """The learner's function ran the packaged reference of itself."""
 
 
-class Verdict:
-    """The outcome of a check: true if every case passed. Shows nothing as a cell's last value."""
+class Misuse(Exception):
+    """The learner's function ran but returned something later cells cannot use; the message says what."""
 
-    def __init__(self, ok):
-        self.ok = ok
+
+#: What the learner's function returned, when a later cell needs a tensor: it evaluated it itself.
+EVALUATED = ("it returned a number, not a tensor: it evaluated the result itself (.eval(), sess.run or float()); "
+             "return the tensor, which later cells run with other images in the input")
+
+
+class Verdict:
+    """The outcome of a check: true if every case passed; ``report``, the lines it printed. Shows nothing
+    as a cell's last value. A graded cell of an nbgrader course asserts it: ``assert verdict, verdict.report``
+    (``scripts/make_course.py``)."""
+
+    def __init__(self, ok, report=""):
+        self.ok, self.report = ok, report
 
     def __bool__(self):
         return self.ok
@@ -91,12 +123,22 @@ TINY_SIZE = (16, 24)  # height, width of the tiny network's input
 
 
 def tiny_model(seed=0, channels=4):
-    """A random VGG-16-shaped network, ``channels`` filters per layer, in the current graph.
+    """A random VGG-16-shaped network (:func:`tiny_network`) in the current graph: the dict of
+    :func:`nst_utils.load_vgg_model` (same layer names, input variable initialised to zeros) on a
+    ``TINY_SIZE`` input."""
+    from .vgg import build_graph
 
-    Returns the dict of :func:`nst_utils.load_vgg_model` (same layer names, input variable
-    initialised to zeros) on a ``TINY_SIZE`` input.
-    """
-    from .vgg import Network, build_graph
+    return build_graph(tiny_network(seed, channels), *TINY_SIZE)
+
+
+@functools.lru_cache(maxsize=None)
+def tiny_network(seed, channels):
+    """The :class:`~nst_utils.vgg.Network` of :func:`tiny_model`, ``channels`` filters per layer, calibrated
+    like the real ones (:mod:`nst_utils.calibration`, on seeded images) so that every layer counts in the
+    costs, as in the notebooks: raw, its deep layers' style costs were 10⁻⁶ of the first's, and a loop
+    that skipped them passed. Kept: a failed check runs each known mistake on it."""
+    from .calibration import apply_factors, factors_from_means, layer_means
+    from .vgg import Network
 
     rng = np.random.default_rng(seed)
     layers, c_in = [], 3
@@ -106,7 +148,8 @@ def tiny_model(seed=0, channels=4):
             layers.append((f"conv{block}_{j}", kernel, rng.normal(0.5, 0.1, channels).astype(np.float32)))
             c_in = channels
     net = Network("tiny check network", Path("tiny"), "RGB", (0.0, 0.0, 0.0), tuple(layers))
-    return build_graph(net, *TINY_SIZE)
+    means = layer_means(net, [x[0] for x in tiny_images(1000 + seed, 4)])
+    return apply_factors(net, factors_from_means(means))
 
 
 def tiny_images(seed, count):
@@ -143,16 +186,26 @@ _MISSING = object()
 
 
 def run_cost(fn, name, case):
-    """The cost functions of notebooks 01-05: inputs drawn as in the assignment, one value out."""
+    """The cost functions of notebooks 01-05: inputs drawn as in the assignment, one value out.
+
+    ``case['as_used']``: the inputs as the notebooks pass them, a_C or a_S as the NumPy array that
+    ``sess.run(out)`` gives, J_content and J_style as tensors. Given a tensor, the function must
+    return one."""
     with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
         inputs = DRAW[name](case)
         if name != "total_cost":
             inputs = [tf.constant(v) for v in sess.run(inputs)]  # one run: one draw of each tensor
+            if case.get("as_used") and len(inputs) == 2:
+                inputs[0] = sess.run(inputs[0])
+        elif case.get("as_used"):
+            inputs = [tf.constant(v, tf.float32) for v in inputs]
         out = fn(*inputs, **case.get("kwargs", {}))
         if out is None:
             return None
         if isinstance(out, (tf.Tensor, tf.Variable)):
             out = sess.run(out)
+        elif any(isinstance(v, tf.Tensor) for v in inputs):
+            raise Misuse(EVALUATED)
         return np.asarray(out, dtype=np.float64)
 
 
@@ -167,8 +220,13 @@ def run_style_cost(fn, name, case):
             J = fn(model, layers)
         if J is None:
             return None
+        if not isinstance(J, (tf.Tensor, tf.Variable)):
+            if np.ndim(J) == 0 and J == 0:
+                raise Misuse("J_style is still the 0 it started as: no layer's cost was added; loop over every "
+                             "(layer_name, coeff) in STYLE_LAYERS")
+            raise Misuse(EVALUATED)
         model["input"].load(G, sess)
-        return np.asarray(sess.run(J) if isinstance(J, (tf.Tensor, tf.Variable)) else J, np.float64)
+        return np.asarray(sess.run(J), np.float64)
 
 
 def run_build(fn, name, case):
@@ -182,11 +240,15 @@ def run_build(fn, name, case):
         if out is None or (isinstance(out, dict) and all(v is None for v in out.values())):
             return None
         if not isinstance(out, dict) or set(out) != {"total", "content", "style"}:
-            raise TypeError("return the dict {'total': J, 'content': J_content, 'style': J_style} given")
+            raise Misuse("return the dict {'total': J, 'content': J_content, 'style': J_style} given")
         missing = [key for key, value in out.items() if value is None]
         if missing:
-            raise TypeError(f"the cost {missing[0]!r} is None" + (": your total_cost returned None, finish it first"
-                                                                  if missing == ["total"] else ""))
+            raise Misuse(f"the cost {missing[0]!r} is None" + (": your total_cost returned None, finish it first"
+                                                               if missing == ["total"] else ""))
+        numbers = [key for key, value in out.items() if not isinstance(value, (tf.Tensor, tf.Variable))]
+        if numbers:
+            raise Misuse(f"the cost {numbers[0]!r} is a number, not a tensor: build the costs as tensors (no .eval(), "
+                         f"sess.run or float() on them), which the optimiser differentiates with G in the input")
         model["input"].load(G, sess)
         return np.asarray(sess.run([out["total"], out["content"], out["style"]]), np.float64)
 
@@ -203,7 +265,15 @@ def run_loop(fn, name, case):
         with _LearnerSession(fn, sess):
             image = fn(sess, model, train_step, start, case["iterations"])
         if isinstance(image, (tf.Tensor, tf.Variable)):
-            raise TypeError("it returned a tensor: return the image as an array, sess.run(model['input'])")
+            raise Misuse("it returned a tensor: return the image as an array, sess.run(model['input'])")
+        final = sess.run(model["input"])
+        stepped = not (np.array_equal(final, start) or np.array_equal(final, target))  # the steps ran
+        if image is None and stepped:
+            raise Misuse("it returned None after running the steps (sess.run(train_step) itself returns None): "
+                         "return the image, sess.run(model['input'])")
+        if image is not None and stepped and np.array_equal(np.asarray(image, np.float32), start):
+            raise Misuse("it returned input_image, the start: return the image after the steps, "
+                         "sess.run(model['input'])")
         return None if image is None else np.asarray(image, np.float64)
 
 
@@ -231,11 +301,16 @@ def _bare_unroll(a):
     return tf.reshape(a, [n_C, n_H * n_W])
 
 
-def _layer_style_with(unroll, norm):
+def _spatially_transposed_unroll(a):
+    n_C = a.get_shape().as_list()[-1]
+    return tf.reshape(tf.transpose(a, [0, 3, 2, 1]), [n_C, -1])
+
+
+def _layer_style_with(unroll, norm, total=tf.reduce_sum):
     def cost(a_S, a_G):
         _, n_H, n_W, n_C = a_G.get_shape().as_list()
         diff = costs.gram_matrix(unroll(a_S)) - costs.gram_matrix(unroll(a_G))
-        return tf.reduce_sum(tf.square(diff)) * norm(n_H, n_W, n_C)
+        return total(tf.square(diff)) * norm(n_H, n_W, n_C)
     return cost
 
 
@@ -247,21 +322,25 @@ def _content_with(norm):
 
 
 def _style_cost_with(weigh=lambda coeff, J: coeff * J, evaluate_S=True, evaluate_G=False, last_only=False,
-                     layers=None):
+                     layers=None, select=lambda layers: layers, first_only=False, finish=lambda J, n: J):
     def cost(model, STYLE_LAYERS):
         sess = tf.compat.v1.get_default_session()
         J_style = 0
-        for layer_name, coeff in layers or STYLE_LAYERS:
+        chosen = select(layers or STYLE_LAYERS)
+        for layer_name, coeff in chosen:
             out = model[layer_name]
             a_S = sess.run(out) if evaluate_S else out
             a_G = sess.run(out) if evaluate_G else out
             J = weigh(coeff, costs.compute_layer_style_cost(a_S, a_G))
             J_style = J if last_only else J_style + J
-        return J_style
+            if first_only:
+                return J_style
+        return finish(J_style, len(chosen))
     return cost
 
 
-def _build_with(assign_content=True, assign_style=True, a_C_with_style=False, evaluate_G=False, swap=False):
+def _build_with(assign_content=True, assign_style=True, a_C_with_style=False, evaluate_G=False,
+                combine=lambda c, s, alpha, beta: alpha * c + beta * s):
     def build(sess, model, content_image, style_image, alpha=10, beta=40):
         if assign_content:
             sess.run(model["input"].assign(content_image))
@@ -273,12 +352,11 @@ def _build_with(assign_content=True, assign_style=True, a_C_with_style=False, ev
         if assign_style:
             sess.run(model["input"].assign(style_image))
         J_style = costs.compute_style_cost(model, costs.STYLE_LAYERS, sess=sess)
-        J = beta * J_content + alpha * J_style if swap else alpha * J_content + beta * J_style
-        return {"total": J, "content": J_content, "style": J_style}
+        return {"total": combine(J_content, J_style, alpha, beta), "content": J_content, "style": J_style}
     return build
 
 
-def _loop_with(initialise_last=False, steps=lambda n: n):
+def _loop_with(initialise_last=False, steps=lambda n: n, initialise_each=False):
     def loop(sess, model, train_step, input_image, num_iterations=200, monitor=None):
         if not initialise_last:
             sess.run(tf.compat.v1.global_variables_initializer())
@@ -286,12 +364,15 @@ def _loop_with(initialise_last=False, steps=lambda n: n):
         if initialise_last:
             sess.run(tf.compat.v1.global_variables_initializer())
         for _ in range(steps(num_iterations)):
+            if initialise_each:
+                sess.run(tf.compat.v1.global_variables_initializer())
             sess.run(train_step)
         return sess.run(model["input"])
     return loop
 
 
 STYLE_NORM = lambda h, w, c: 1.0 / (4 * c**2 * (h * w) ** 2)  # noqa: E731
+INT32_STYLE_NORM = lambda h, w, c: 1.0 / float(np.int64(4 * c**2 * (h * w) ** 2 % 2**32).astype(np.int32))  # noqa: E731
 FIVE_LAYERS = [(f"conv{b}_1", 0.2) for b in range(1, 6)]
 ZERO_STYLE = ("the cost is 0 for an image G unlike S: evaluate a_S = sess.run(out) now, while S is in the "
               "input, and keep a_G = out, the tensor")
@@ -301,6 +382,9 @@ MISTAKES = {
         (_bare_unroll, "a bare reshape to (n_C, n_H*n_W) mixes channels: reshape to (n_H*n_W, n_C), then transpose"),
         (lambda a: tf.reshape(a, [-1, a.get_shape().as_list()[-1]]),
          "this is (n_H*n_W, n_C): transpose it so that each row is one channel"),
+        (_spatially_transposed_unroll,
+         "each row lists the positions column by column (w before h): transposing all four axes also swaps n_H "
+         "and n_W; reshape to (n_H*n_W, n_C), then transpose, or tf.transpose(a, [0, 3, 1, 2]) before reshaping"),
     ],
     "compute_content_cost": [
         (_content_with(lambda h, w, c: 1.0), "the normalisation 1/(4*n_H*n_W*n_C) is missing"),
@@ -324,6 +408,16 @@ MISTAKES = {
          "the normalisation is 1/(4*n_C**2*(n_H*n_W)**2): the 4 is not squared"),
         (_layer_style_with(lambda a: tf.reshape(a, [-1, a.get_shape().as_list()[-1]]), STYLE_NORM),
          "after reshaping to (n_H*n_W, n_C), transpose to (n_C, n_H*n_W) before taking the Gram matrix"),
+        (_layer_style_with(costs.unroll_volume, lambda h, w, c: 1.0 / (4 * h * w * c)),
+         "1/(4*n_H*n_W*n_C) is the content cost's normalisation: the style cost's is 1/(4*n_C**2*(n_H*n_W)**2)"),
+        (_layer_style_with(costs.unroll_volume, lambda h, w, c: 1.0 / (c**2 * (h * w) ** 2)),
+         "the factor 4 in 1/(4*n_C**2*(n_H*n_W)**2) is missing"),
+        (_layer_style_with(costs.unroll_volume, INT32_STYLE_NORM),
+         "(n_H*n_W)**2 overflowed 32-bit integers, as sizes from tf.shape are: take the sizes from "
+         "a_G.get_shape().as_list() (Python numbers), or cast them to float before multiplying"),
+        (_layer_style_with(costs.unroll_volume, lambda h, w, c: 1.0, total=tf.reduce_mean),
+         "reduce_mean divides by n_C**2 only: sum the squared differences (reduce_sum) and multiply by "
+         "1/(4*n_C**2*(n_H*n_W)**2)"),
     ],
     "compute_style_cost": [
         (_style_cost_with(evaluate_G=True), ZERO_STYLE),
@@ -332,11 +426,20 @@ MISTAKES = {
         (_style_cost_with(last_only=True), "add every layer's weighted cost to J_style (+=), not only the last"),
         (_style_cost_with(layers=FIVE_LAYERS),
          "loop over the STYLE_LAYERS argument, not the five layers defined in the notebook"),
+        (_style_cost_with(select=lambda layers: layers[:-1]),
+         "the last layer is missing: loop over every (layer_name, coeff) in STYLE_LAYERS"),
+        (_style_cost_with(first_only=True),
+         "only the first layer counts: return J_style after the loop, not inside it"),
+        (_style_cost_with(finish=lambda J, n: J / n),
+         "the coefficients already weigh the layers: do not divide J_style by the number of layers"),
+        (_style_cost_with(weigh=lambda coeff, J: J / coeff), "multiply each layer's cost by its coefficient, "
+                                                              "do not divide by it"),
     ],
     "total_cost": [
         (lambda c, s, alpha=10, beta=40: beta * c + alpha * s, "alpha weighs J_content and beta weighs J_style: swapped?"),
         (lambda c, s, alpha=10, beta=40: c + s, "multiply J_content by alpha and J_style by beta"),
         (lambda c, s, alpha=40, beta=10: alpha * c + beta * s, "the defaults are alpha = 10, beta = 40"),
+        (lambda c, s, alpha=10, beta=40: 10 * c + 40 * s, "use the alpha and beta given, not the numbers 10 and 40"),
     ],
     "build_total_cost": [
         (_build_with(assign_content=False),
@@ -349,7 +452,17 @@ MISTAKES = {
          "then assign the style image"),
         (_build_with(evaluate_G=True),
          "J_content is 0 whatever G is: keep a_G = out, the tensor (only a_C is evaluated with sess.run)"),
-        (_build_with(swap=True), "alpha weighs J_content and beta weighs J_style: swapped?"),
+        (_build_with(assign_content=False, assign_style=False),
+         "the input never changed: model['input'].assign(image) only builds an operation; run it, "
+         "sess.run(model['input'].assign(image))"),
+        (_build_with(combine=lambda c, s, alpha, beta: beta * c + alpha * s),
+         "alpha weighs J_content and beta weighs J_style: swapped?"),
+        (_build_with(combine=lambda c, s, alpha, beta: 10 * c + 40 * s),
+         "pass alpha and beta on: total_cost(J_content, J_style, alpha=alpha, beta=beta)"),
+        (_build_with(combine=lambda c, s, alpha, beta: beta * s),
+         "J leaves out the content cost: J = alpha * J_content + beta * J_style (your total_cost)"),
+        (_build_with(combine=lambda c, s, alpha, beta: alpha * c),
+         "J leaves out the style cost: J = alpha * J_content + beta * J_style (your total_cost)"),
     ],
     "model_nn": [
         (_loop_with(initialise_last=True),
@@ -358,6 +471,11 @@ MISTAKES = {
         (_loop_with(steps=lambda n: 0), "the image did not change: run train_step num_iterations times"),
         (_loop_with(steps=lambda n: n - 1), "one step too few: run train_step num_iterations times"),
         (_loop_with(steps=lambda n: n + 1), "one step too many: run train_step num_iterations times"),
+        (_loop_with(steps=lambda n: 1), "the image moved by one step only: run train_step num_iterations times in "
+                                        "a loop, after running the initialiser and assigning input_image once"),
+        (_loop_with(initialise_each=True),
+         "the initialiser runs in the loop, and each run resets the image to zeros and Adam's state: run it "
+         "once, before assigning input_image"),
     ],
 }
 
@@ -366,11 +484,11 @@ MISTAKES = {
 
 def _run_learner(fn, name, case):
     """``evaluate`` for the learner's function; CallsReference if it runs the packaged reference."""
-    reference = inspect.unwrap(REFERENCES[name]).__code__  # the function's own code, were it decorated
+    own = _own_code(name)
     called = []
 
     def spy(frame, event, arg):
-        if event == "call" and frame.f_code is reference:
+        if event == "call" and id(frame.f_code) in own:
             called.append(True)
 
     previous = sys.getprofile()
@@ -415,16 +533,41 @@ def _verdict(label, ok, yours, expected, hint):
     return text + (f"\n    hint: {hint}" if hint else "")
 
 
+#: Errors a learner's code raises, recognised by words in their message: (words, hint).
+ERROR_HINTS = [
+    (("uninitialized",), "run tf.compat.v1.global_variables_initializer() before the first step"),
+    (("numpy.ndarray", "get_shape"), "the first argument can be a NumPy array (a_C = sess.run(out) and a_S = "
+                                     "sess.run(out) give one): read the sizes from a_G, the tensor"),
+    (("symbolic", "numpy"), "NumPy cannot compute with tensors: use * and + or TensorFlow's operations (tf.add, "
+                            "tf.matmul, tf.reduce_sum...) on them"),
+    (("int32", "'Mul'"), "alpha and beta are Python numbers: write alpha * J_content, or put the tensor first, "
+                       "tf.multiply(J_content, alpha); tf.multiply(alpha, ...) makes an integer tensor of alpha"),
+]
+
+
+def _error_hint(exc):
+    text = f"{type(exc).__name__} {exc}"
+    return next((hint for words, hint in ERROR_HINTS if all(w.lower() in text.lower() for w in words)), None)
+
+
+@functools.lru_cache(maxsize=None)
+def _mistake_value(name, mistake, case):
+    """What known mistake number ``mistake`` of ``name`` gives on case number ``case``; None if it cannot
+    run there. Kept, so that a learner's second failure gets its hint at once."""
+    try:
+        return evaluate(MISTAKES[name][mistake][0], name, DATA[name][case])
+    except Exception:
+        return None
+
+
 def _hint(name, got, case):
+    """The hint for the learner's value ``got`` on case number ``case`` of ``name``."""
     if got is None:
         return "your function returned None: fill in the code between START CODE HERE and END CODE HERE"
-    for wrong, hint in MISTAKES[name]:
-        try:
-            if _matches(got, evaluate(wrong, name, case)):
-                return hint
-        except Exception:  # a wrong implementation that cannot run on this case
-            continue
-    want = np.asarray(case["expected"])
+    for mistake, (_, hint) in enumerate(MISTAKES[name]):
+        if _matches(got, _mistake_value(name, mistake, case)):
+            return hint
+    want = np.asarray(DATA[name][case]["expected"])
     if np.shape(got) != want.shape:
         return f"the shape should be {want.shape}"
     return "compare your code with the formula and the steps above"
@@ -433,36 +576,41 @@ def _hint(name, got, case):
 def check(name, fn):
     """Run every stored case of graded function ``name`` on ``fn``; print a verdict; return a Verdict."""
     cases = DATA[name]
-    passed = 0
-    for i, case in enumerate(cases, start=1):
+    passed, lines = 0, []
+
+    def say(text):  # printed as each case ends (a slow case shows progress), kept for the Verdict
+        print(text)
+        lines.append(text)
+
+    for i, case in enumerate(cases, start=1):  # i - 1: the case's number in DATA[name]
         label = f"{name} case {i} ({case['label']})"
         try:
             got = _run_learner(fn, name, case)
         except CallsReference:
-            print(f"{label}: FAILED, your function runs nst_utils' own {name}: write it yourself")
+            say(f"{label}: FAILED, your function runs nst_utils' own {name}: write it yourself")
+            continue
+        except Misuse as exc:
+            say(f"{label}: FAILED — hint: {exc}")
             continue
         except Exception as exc:  # the learner's code failed: say how, never raise
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            hint = ""
-            if "uninitialized" in message.lower() or "FailedPrecondition" in type(exc).__name__:
-                hint = " — hint: run tf.compat.v1.global_variables_initializer() before the first step"
-            print(f"{label}: FAILED, raised {type(exc).__name__}: {message[:160]}{hint}")
+            hint = _error_hint(exc)
+            hint = f" — hint: {hint}" if hint else ""
+            say(f"{label}: FAILED, raised {type(exc).__name__}: {message[:160]}{hint}")
             continue
         want = np.asarray(case["expected"], np.float64)
         ok = _matches(got, want)
-        print(_verdict(label, ok, _show(got, name), _show(want, name), None if ok else _hint(name, got, case)))
+        say(_verdict(label, ok, _show(got, name), _show(want, name), None if ok else _hint(name, got, i - 1)))
         passed += ok
     ok = passed == len(cases)
     RESULTS.pop(name, None)
     if ok:
         RESULTS[name] = fn
-        print(f"All {len(cases)} cases passed: the cells below use your {name}.")
+        say(f"All {len(cases)} cases passed: the cells below use your {name}.")
     else:
-        print(f"{passed} of {len(cases)} cases passed. Fix {name}, run its cell again, then this cell; "
-              f"until it passes, the cells below use the reference {name} from nst_utils.")
-    if not ok and os.environ.get("NBGRADER_EXECUTION"):
-        raise AssertionError(f"{name}: {passed} of {len(cases)} cases passed")
-    return Verdict(ok)
+        say(f"{passed} of {len(cases)} cases passed. Fix {name}, run its cell again, then this cell; "
+            f"until it passes, the cells below use the reference {name} from nst_utils.")
+    return Verdict(ok, "\n".join(lines))
 
 
 def check_unroll_volume(fn):

@@ -9,10 +9,13 @@ from pathlib import Path
 
 from nst_utils import checks
 
+#: After the assignment's test, the inputs as the notebooks pass them ("as_used"): the first an array.
 PAIR_CASES = [
     {"label": "the assignment's test", "shape": [1, 4, 4, 3], "graph_seed": 1, "seeds": [3, 9]},
-    {"label": "a wide volume", "shape": [1, 3, 5, 6], "graph_seed": 2, "seeds": [5, 11]},
-    {"label": "a tall volume", "shape": [1, 6, 2, 8], "graph_seed": 3, "seeds": [13, 17]},
+    {"label": "a wide volume, the first an array", "shape": [1, 3, 5, 6], "graph_seed": 2, "seeds": [5, 11],
+     "as_used": True},
+    {"label": "a tall volume, the first an array", "shape": [1, 6, 2, 8], "graph_seed": 3, "seeds": [13, 17],
+     "as_used": True},
 ]
 CASES = {
     "unroll_volume": [
@@ -26,11 +29,14 @@ CASES = {
         {"label": "more positions than channels", "shape": [4, 7], "graph_seed": 2, "seeds": [5]},
         {"label": "more channels than positions", "shape": [6, 3], "graph_seed": 3, "seeds": [7]},
     ],
-    "compute_layer_style_cost": PAIR_CASES,
+    "compute_layer_style_cost": PAIR_CASES + [  # (n_H*n_W)**2 beyond 32-bit integers, as in a real layer
+        {"label": "a photo-sized volume", "shape": [1, 240, 320, 3], "graph_seed": 4, "seeds": [19, 23],
+         "as_used": True},
+    ],
     "total_cost": [
         {"label": "the assignment's test", "np_seed": 3},
-        {"label": "alpha=1, beta=100", "np_seed": 5, "kwargs": {"alpha": 1, "beta": 100}},
-        {"label": "alpha=7, beta=0.5", "np_seed": 7, "kwargs": {"alpha": 7, "beta": 0.5}},
+        {"label": "alpha=1, beta=100, tensors", "np_seed": 5, "kwargs": {"alpha": 1, "beta": 100}, "as_used": True},
+        {"label": "alpha=7, beta=0.5, tensors", "np_seed": 7, "kwargs": {"alpha": 7, "beta": 0.5}, "as_used": True},
     ],
     "compute_style_cost": [
         {"label": "the assignment's five layers", "net_seed": 1, "image_seed": 2,

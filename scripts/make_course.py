@@ -9,6 +9,9 @@ every notebook of the series. Each notebook becomes its own assignment, named li
 - outputs cleared, navigation cells (links to the other notebooks) and ``# NBVAL_`` markers removed;
 - nbgrader metadata as ``scripts/release.py`` sets it: ``# GRADED FUNCTION: name`` is a solution cell,
   ``# CHECK: name`` a locked test cell worth 1 point (grade_id ``check_name``);
+- each check cell rewritten to grade (:func:`graded_check`): it imports its check itself, so that nothing a
+  student defines above stands in for it, and asserts the verdict, so that a failed check scores 0 and its
+  report is the error's message (what ``nbgrader validate`` and the feedback show);
 - each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region split so that its step comments sit outside
   the markers and each run of code between them is its own region: ``nbgrader generate_assignment``
   replaces a region by its stub, and the students keep every step's comment;
@@ -102,6 +105,20 @@ def _split_region(lines, marker_indent):
     return out
 
 
+def graded_check(source):
+    """The course's version of a check cell ``# CHECK: name`` / ``check_name(name)``: see the module's doc."""
+    first, _, body = source.partition("\n")
+    name = re.fullmatch(r"# CHECK: (\w+)", first)[1]
+    if body.strip() != f"check_{name}({name})":
+        raise ValueError(f"{first}: expected the cell's code to be check_{name}({name}), not {body.strip()!r}")
+    return "\n".join([
+        first,
+        f"from nst_utils.checks import check_{name}  # imported here: nothing defined above can stand in for it",
+        f"verdict = check_{name}({name})",
+        "assert verdict, verdict.report  # a failed check scores 0; its report is the error's message",
+    ])
+
+
 def embed_figures(cell, folder):
     """Replace each local image a markdown cell links by a cell attachment of the same file."""
     attachments = dict(cell.get("attachments") or {})
@@ -140,6 +157,8 @@ def course_notebook(nb, folder=SOURCES):
             cell.execution_count = None
             lines = [line for line in cell.source.split("\n") if not line.strip().startswith("# NBVAL_")]
             cell.source = split_solutions("\n".join(lines))
+            if cell.source.startswith("# CHECK: "):
+                cell.source = graded_check(cell.source)
             meta = nbgrader_metadata(cell)
             if meta:
                 cell.metadata["nbgrader"] = meta

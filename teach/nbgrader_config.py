@@ -4,10 +4,17 @@
 it: run every ``nbgrader`` command from that directory. Edit the copy there, not this template: a rebuild
 keeps a course's own ``nbgrader_config.py``.
 """
+import os
+from pathlib import Path
+
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
 c = get_config()  # noqa: F821  (nbgrader's config loader defines it)
+
+# The pictures the notebooks save (notebook 05's result) go to nst_output/ in this folder, not to the
+# project's output/ (where every submission would replace the one before, and a teacher's own picture).
+os.environ.setdefault("NST_OUTPUT_DIR", str(Path(__file__).resolve().parent / "nst_output"))
 
 # One assignment per notebook, named like the notebook: source/01_unrolling_volumes/01_unrolling_volumes.ipynb.
 c.CourseDirectory.course_id = "nst"
@@ -24,10 +31,11 @@ c.Execute.startup_timeout = 300  # seconds for the kernel to start (TensorFlow's
 # by this line in place of its solution.
 c.ClearSolutions.code_stub = {"python": 'raise NotImplementedError("replace this line with your code")'}
 
-# nbgrader generate_feedback: nbgrader's page, with pictures no wider than the page (the lesson figures
-# are 1430 px wide, and nbgrader's page shows them at full size).
+# nbgrader generate_feedback: nbgrader's page, with pictures and printed lines no wider than the page (the
+# lesson figures are 1430 px wide, and a check's closing line is longer than the page).
 def fit_pictures(nb, resources):
-    resources.setdefault("inlining", {}).setdefault("css", []).append("img { max-width: 100%; height: auto; }")
+    resources.setdefault("inlining", {}).setdefault("css", []).append(
+        "img { max-width: 100%; height: auto; } pre { white-space: pre-wrap; }")
     return nb, resources
 
 

@@ -1,8 +1,9 @@
 """Grading with nbgrader: a course built by scripts/make_course.py, released, collected, autograded, fed back.
 
 The fast tests check the course builder's rewriting; the slow one runs a teacher's whole workflow with the
-real ``nbgrader`` commands on notebook 01 for four students: ``correct`` (the source's solution), ``blank``
-(the released copy as it is), ``wrong`` (a bare reshape) and ``cheat`` (calls the packaged reference).
+real ``nbgrader`` commands on notebook 01 for five students: ``correct`` (the source's solution), ``blank``
+(the released copy as it is), ``wrong`` (a bare reshape), ``cheat`` (calls the packaged reference) and
+``tamper`` (a bare reshape, with the check redefined and nbgrader's environment variable removed).
 """
 import base64
 import copy
@@ -30,7 +31,10 @@ STUDENTS = {  # what each student writes in place of the two stubs of unroll_vol
     "blank": [],
     "wrong": ["m, n_H, n_W, n_C = a.get_shape().as_list()", "a_unrolled = tf.reshape(a, [n_C, n_H * n_W])"],
     "cheat": ["return nst.unroll_volume(a)"],
+    "tamper": ["m, n_H, n_W, n_C = a.get_shape().as_list()", "a_unrolled = tf.reshape(a, [n_C, n_H * n_W])"],
 }
+TAMPERING = ("\n\nimport os\nos.environ.pop('NBGRADER_EXECUTION', None)\n\n\n"
+             "def check_unroll_volume(fn):  # a check that always passes\n    return True\n")
 HINT = "a bare reshape to (n_C, n_H*n_W) mixes channels"
 
 
@@ -103,6 +107,9 @@ def test_course_notebook_of_01():
     check = next(c for c in nb.cells if c.source.startswith("# CHECK: unroll_volume"))
     assert check.metadata["nbgrader"] == dict(schema_version=3, task=False, grade=True, solution=False,
                                               locked=True, points=1, grade_id="check_unroll_volume")
+    code = [line.split("  #")[0] for line in check.source.split("\n")[1:]]
+    assert code == ["from nst_utils.checks import check_unroll_volume", "verdict = check_unroll_volume(unroll_volume)",
+                    "assert verdict, verdict.report"]
     figures = [c for c in nb.cells if c.get("attachments")]
     assert len(figures) == 1 and "](attachment:unrolling.png)" in figures[0].source
     assert figures[0].attachments["unrolling.png"]["image/png"] == base64.b64encode(FIGURE.read_bytes()).decode()
@@ -146,6 +153,11 @@ def submission(released, solution_cell, lines):
     return nb
 
 
+def tampered(nb):
+    graded_cell(nb).source += TAMPERING
+    return nb
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A course of notebook 01: built, generated, collected from an LMS zip, autograded, fed back."""
@@ -158,7 +170,8 @@ def course(tmp_path_factory):
     archive.mkdir(parents=True)
     with zipfile.ZipFile(archive / "submissions.zip", "w") as zf:
         for student, lines in STUDENTS.items():
-            zf.writestr(f"{student}_{NOTEBOOK}", nbformat.writes(submission(released, solution, lines)))
+            nb = submission(released, solution, lines)
+            zf.writestr(f"{student}_{NOTEBOOK}", nbformat.writes(tampered(nb) if student == "tamper" else nb))
     nbgrader(course, "zip_collect", ASSIGNMENT)
     nbgrader(course, "autograde", ASSIGNMENT)
     nbgrader(course, "generate_feedback", ASSIGNMENT)
@@ -188,13 +201,15 @@ def test_autograde_scores(course):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="nst") as gradebook:
         scores = {s: gradebook.find_submission(ASSIGNMENT, s).score for s in STUDENTS}
         assert gradebook.find_assignment(ASSIGNMENT).max_score == 1
-    assert scores == {"correct": 1, "blank": 0, "wrong": 0, "cheat": 0}
+    assert scores == {"correct": 1, "blank": 0, "wrong": 0, "cheat": 0, "tamper": 0}
 
 
 @pytest.mark.slow
 def test_validate_fails_a_blank_notebook_and_passes_the_solution(course):
     blank = nbgrader(course, "validate", f"submitted/blank/{ASSIGNMENT}/{NOTEBOOK}")
     assert "VALIDATION FAILED" in blank, blank[-3000:]
+    wrong = nbgrader(course, "validate", f"submitted/wrong/{ASSIGNMENT}/{NOTEBOOK}")
+    assert "VALIDATION FAILED" in wrong and HINT in wrong, wrong[-3000:]  # the check's report: its hint
     correct = nbgrader(course, "validate", f"submitted/correct/{ASSIGNMENT}/{NOTEBOOK}")
     assert "Success! Your notebook passes all the tests." in correct, correct[-3000:]
     assert "VALIDATION FAILED" not in correct
