@@ -18,7 +18,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from test_portable_outputs import RECORDS, SETTINGS, compared_cells, fingerprint  # noqa: E402
+from test_portable_outputs import RECORDS, SETTINGS, compared_cells, fingerprint, stdout  # noqa: E402
 
 
 def observe(path, setting):
@@ -32,16 +32,11 @@ def observe(path, setting):
     cells = compared_cells(stored)
     differences = []
     for i in cells:
-        before, after = (_stdout(n, i) for n in (stored, nb))
+        before, after = (stdout(n, i) for n in (stored, nb))
         if before != after:
             differences.append({"cell": i, "stored": before, "observed": after})
     return {"notebook": path.name, "setting": setting, "compared_cells": cells,
             "stored_sha256": fingerprint(stored, cells), "differences": differences}
-
-
-def _stdout(nb, i):
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    return "".join(o.text for o in code[i].outputs if o.get("name") == "stdout")
 
 
 def main(names):
