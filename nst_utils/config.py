@@ -1,15 +1,18 @@
-"""Settings shared by the notebooks, the demo and the tests (the assignment's ``CONFIG``)."""
+"""Paths shared by the notebooks, the demo and the tests, and the assignment's ``CONFIG`` (its image size and
+noise ratio are the recipe's, read from :class:`nst_utils.settings.Settings`)."""
 import os
 from pathlib import Path
+
+from .settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class CONFIG:
-    IMAGE_WIDTH = 400
-    IMAGE_HEIGHT = 300
+    IMAGE_WIDTH = Settings.width
+    IMAGE_HEIGHT = Settings.height
     COLOR_CHANNELS = 3
-    NOISE_RATIO = 0.6
+    NOISE_RATIO = Settings.noise_ratio
     DATA_DIR = ROOT / "data"
     IMG_DIR = ROOT / "img"
     #: Where the notebooks and the demo save results; ``NST_OUTPUT_DIR`` moves it (the tests do, so that

@@ -15,34 +15,7 @@ from PIL import EpsImagePlugin, Image, ImageOps, UnidentifiedImageError
 from .config import CONFIG
 from .errors import NSTError
 from .files import moved_into_place, temp_beside
-
-#: Peak memory of a run on the bundled VGG-16 (make bench): about this many bytes plus this many per
-#: pixel (measured peak RSS: 1.1 GB at 400x300 and 1.8 GB at 800x600 with Adam, 7.1 GB at 1920x1080
-#: coarse to fine with L-BFGS, whose own history takes 0.6 KB per pixel).
-MEMORY_BASE_BYTES = 0.75e9
-MEMORY_BYTES_PER_PIXEL = 3.1e3
-
-
-def total_memory_bytes():
-    """Physical memory of this machine in bytes."""
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-
-
-def estimate_peak_memory(width, height):
-    """Estimated peak bytes of a style-transfer run at ``width`` x ``height``."""
-    return MEMORY_BASE_BYTES + MEMORY_BYTES_PER_PIXEL * width * height
-
-
-def check_image_size(width, height):
-    """Raise NSTError unless ``width`` and ``height`` are positive integers that fit in memory."""
-    for label, value in (("width", width), ("height", height)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-            raise NSTError(f"image {label} {value!r} is not a positive whole number of pixels")
-    need, have = estimate_peak_memory(width, height), total_memory_bytes()
-    if need > have:
-        raise NSTError(f"image size {width}x{height} needs about {need / 2**30:.0f} GiB but this machine "
-                       f"has {have / 2**30:.0f} GiB: choose a smaller width and height")
-
+from .memory import check_image_size
 
 def load_image(path, width=None, height=None):
     """Read a PNG/JPEG/... file as RGB uint8 ``(height, width, 3)``, resized to the given size.

@@ -24,6 +24,7 @@ import numpy as np
 from ._tf import outside_graph, tf
 from .config import CONFIG
 from .errors import NSTError
+from .memory import check_image_size
 
 IMAGENET_RGB_MEAN = (123.68, 116.779, 103.939)
 KERAS_BGR_MEAN = (103.939, 116.779, 123.68)
@@ -294,8 +295,6 @@ def load_vgg_model(path=None, height=None, width=None, pooling="avg", verbose=Tr
     kept out of the GraphDef (see :func:`nst_utils._tf.outside_graph`): they work in any session
     and need no initialiser.
     """
-    from .images import check_image_size
-
     global _current
     height = CONFIG.IMAGE_HEIGHT if height is None else height
     width = CONFIG.IMAGE_WIDTH if width is None else width
