@@ -14,17 +14,22 @@ _EXPORTS = {
     "tf": "_tf",
     "CONFIG": "config",
     "NSTError": "errors",
-    **dict.fromkeys(["CONTENT_LAYER", "STYLE_LAYERS", "compute_content_cost", "compute_layer_style_cost",
+    **dict.fromkeys(["CONTENT_LAYER", "STYLE_LAYERS"], "settings"),
+    **dict.fromkeys(["compute_content_cost", "compute_layer_style_cost",
                      "compute_style_cost", "gram_matrix", "total_cost", "total_variation_cost", "unroll_volume"],
                     "costs"),
     **dict.fromkeys(["generate_noise_image", "load_image", "read_image", "reshape_and_normalize_image",
                      "save_image", "to_rgb", "read_alpha"], "images"),
-    **dict.fromkeys(["Watch", "build_costs", "model_nn", "stylize"], "optimize"),
+    **dict.fromkeys(["Watch", "build_costs", "model_nn"], "optimize"),
+    **dict.fromkeys(["reconstruct", "stylize", "transfer"], "engine"),
+    "Settings": "settings",
     "session_config": "precision",
-    **dict.fromkeys(["Network", "current_network", "load_vgg_model", "read_network"], "vgg"),
+    **dict.fromkeys(["Network", "current_network"], "network"),
+    **dict.fromkeys(["load_vgg_model", "read_network"], "vgg"),
 }
-_SUBMODULES = {"calibration", "checks", "cli", "colors", "config", "costs", "demo", "errors", "files", "images", "live",
-               "optimize", "plots", "precision", "transfer", "vgg", "weights"}
+_SUBMODULES = {"calibration", "checks", "cli", "colors", "config", "costs", "demo", "engine", "errors", "files", "images",
+               "live", "memory", "network", "optimize", "plots", "precision", "run", "settings", "speed", "stops", "vgg",
+               "weights"}
 
 __all__ = sorted(_EXPORTS)
 

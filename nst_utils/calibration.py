@@ -23,8 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ._tf import tf
 from .config import CONFIG
 from .files import moved_into_place, temp_beside
+from .images import load_image
+from .network import build_graph
 
 #: The mean ReLU activation of every calibrated layer over the calibration images. With it the
 #: assignment's recipe (Adam 2.0, 200 iterations, alpha 10, beta 40) balances style and content.
@@ -47,10 +50,6 @@ def file_checksum(path):
 def layer_means(network, images=None):
     """``{layer: mean ReLU output}`` of the raw ``network`` over RGB ``images`` (default: the
     calibration images), averaged over images, positions and filters; average pooling."""
-    from ._tf import tf
-    from .images import load_image
-    from .vgg import build_graph
-
     if images is None:
         images = [load_image(CONFIG.IMG_DIR / name) for name in CALIBRATION_IMAGES]
     names = [name for name, _, _ in network.layers]
@@ -76,7 +75,7 @@ def factors_from_means(means, target=TARGET_MEAN):
 
 
 def apply_factors(network, factors):
-    """The :class:`~nst_utils.vgg.Network` whose layer ``l`` outputs ``factors[l]`` times the raw one."""
+    """The :class:`~nst_utils.network.Network` whose layer ``l`` outputs ``factors[l]`` times the raw one."""
     layers, previous = [], 1.0
     for name, kernel, bias in network.layers:
         c = factors[name]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import costs, optimize, transfer
+from . import costs, engine, optimize
 from ._tf import tf
 
 DATA = json.loads((Path(__file__).with_name("check_data.json")).read_text())
@@ -53,8 +53,8 @@ REFERENCES = {
 OWN_CODE = {
     "gram_matrix": [costs._gram_matrix, costs._gram_of_positions, costs.activation_gram],
     "compute_layer_style_cost": [costs.activation_gram],
-    "compute_style_cost": [transfer.style_cost_from_grams],
-    "model_nn": [transfer.run_adam, optimize.stylize],
+    "compute_style_cost": [costs.style_cost_from_grams, costs.position_gram],
+    "model_nn": [engine.run_adam, engine.stylize, engine.transfer],
 }
 
 
@@ -126,19 +126,19 @@ def tiny_model(seed=0, channels=4):
     """A random VGG-16-shaped network (:func:`tiny_network`) in the current graph: the dict of
     :func:`nst_utils.load_vgg_model` (same layer names, input variable initialised to zeros) on a
     ``TINY_SIZE`` input."""
-    from .vgg import build_graph
+    from .network import build_graph
 
     return build_graph(tiny_network(seed, channels), *TINY_SIZE)
 
 
 @functools.lru_cache(maxsize=None)
 def tiny_network(seed, channels):
-    """The :class:`~nst_utils.vgg.Network` of :func:`tiny_model`, ``channels`` filters per layer, calibrated
+    """The :class:`~nst_utils.network.Network` of :func:`tiny_model`, ``channels`` filters per layer, calibrated
     like the real ones (:mod:`nst_utils.calibration`, on seeded images) so that every layer counts in the
     costs, as in the notebooks: raw, its deep layers' style costs were 10⁻⁶ of the first's, and a loop
     that skipped them passed. Kept: a failed check runs each known mistake on it."""
     from .calibration import apply_factors, factors_from_means, layer_means
-    from .vgg import Network
+    from .network import Network
 
     rng = np.random.default_rng(seed)
     layers, c_in = [], 3

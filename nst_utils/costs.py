@@ -7,18 +7,7 @@ import numpy as np
 
 from ._tf import tf
 from .errors import NSTError
-
-#: The assignment's style layers: the first conv layer of each block, weighted equally.
-STYLE_LAYERS = [
-    ("conv1_1", 0.2),
-    ("conv2_1", 0.2),
-    ("conv3_1", 0.2),
-    ("conv4_1", 0.2),
-    ("conv5_1", 0.2),
-]
-
-#: The assignment's content layer, in the middle of the network.
-CONTENT_LAYER = "conv4_2"
+from .settings import CONTENT_LAYER, STYLE_LAYERS, Settings
 
 
 def _dims(a):
@@ -266,9 +255,33 @@ def compute_style_cost(model, STYLE_LAYERS=STYLE_LAYERS, sess=None):
     return J_style
 
 
-def total_cost(J_content, J_style, alpha=10, beta=40):
+def total_cost(J_content, J_style, alpha=Settings.content_weight, beta=Settings.style_weight):
     """Total cost ``alpha * J_content + beta * J_style``."""
     return alpha * J_content + beta * J_style
+
+
+def position_gram(a):
+    """The Gram matrix of an activation ``(1, n_H, n_W, n_C)`` divided by its number of positions
+    ``n_H n_W``: ``(n_C, n_C)``. Images of different sizes compare by it (the engine's style scale and
+    coarse to fine)."""
+    _, n_H, n_W, _ = _dims(a)
+    return activation_gram(a) / (n_H * n_W)
+
+
+def style_cost_from_grams(model, targets, layers):
+    """The engine's style cost of ``model['input']`` against stored :func:`position_gram` matrices:
+    per layer ``1/(4 n_C²) * sum((G_S/(n_H n_W)_S - G_G/(n_H n_W))²)``, summed with the layer weights
+    ``layers`` ``[(name, weight)]`` and, for several styles, the blend weights: ``targets`` is
+    ``[(blend weight, {layer: Gram})]``. For a style image of the generated image's size this is
+    :func:`compute_style_cost` (notebook 04) with the Gram matrices computed once."""
+    J_style = 0.0
+    for layer, coeff in layers:
+        out = model[layer]
+        _, n_H, n_W, n_C = out.get_shape().as_list()
+        GG = activation_gram(out) / float(n_H * n_W)
+        for b, grams in targets:
+            J_style += b * coeff * tf.reduce_sum(tf.square(tf.constant(grams[layer]) - GG)) / (4.0 * n_C**2)
+    return J_style
 
 
 def total_variation_cost(image):

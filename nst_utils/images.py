@@ -1,7 +1,7 @@
 """Loading, converting and saving images (the assignment's image helpers).
 
 Introduced in notebook 02. Arrays outside the network are RGB ``(H, W, 3)`` uint8; the network
-input is ``(1, H, W, 3)`` float32 in the loaded network's convention (see :mod:`nst_utils.vgg`).
+input is ``(1, H, W, 3)`` float32 in the loaded network's convention (see :mod:`nst_utils.network`).
 """
 import os
 import re
@@ -14,8 +14,9 @@ from PIL import EpsImagePlugin, Image, ImageOps, UnidentifiedImageError
 
 from .config import CONFIG
 from .errors import NSTError
-from .files import moved_into_place, temp_beside
+from .files import moved_into_place, remove_stale_snapshots, temp_beside
 from .memory import check_image_size
+from .network import current_network
 
 def load_image(path, width=None, height=None):
     """Read a PNG/JPEG/... file as RGB uint8 ``(height, width, 3)``, resized to the given size.
@@ -26,10 +27,7 @@ def load_image(path, width=None, height=None):
     width = CONFIG.IMAGE_WIDTH if width is None else width
     height = CONFIG.IMAGE_HEIGHT if height is None else height
     check_image_size(width, height)
-    image = read_image(path)
-    if image.shape[:2] != (height, width):
-        image = np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS))
-    return image
+    return resize(read_image(path), width, height)
 
 
 #: The largest image read, in pixels, refused from the file's header before anything is decoded (a
@@ -236,15 +234,11 @@ def _alpha(im):
 
 def reshape_and_normalize_image(image, network=None):
     """RGB ``(H, W, 3)`` -> network input ``(1, H, W, 3)`` for the loaded (or given) network."""
-    from .vgg import current_network
-
     return (network or current_network()).preprocess(image)
 
 
 def to_rgb(image, network=None):
     """Network input ``(1, H, W, 3)`` -> RGB uint8 ``(H, W, 3)``: the inverse of the above."""
-    from .vgg import current_network
-
     return (network or current_network()).deprocess(image)
 
 
@@ -341,3 +335,55 @@ def _alpha_to_save(alpha, size):
         # Bilinear, not Lanczos: no overshoot, so opaque areas stay fully opaque near the edges.
         alpha = np.asarray(Image.fromarray(alpha, "L").resize((size[1], size[0]), Image.BILINEAR))
     return alpha
+
+
+def resize(image, width, height):
+    """RGB uint8 ``image`` resized to ``width`` x ``height`` (Lanczos); returned as it is if it has that size."""
+    if image.shape[:2] == (height, width):
+        return image
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS))
+
+
+class Snapshots:
+    """A run's folder of snapshots: called with ``(i, rgb)``, it saves ``folder/NNNN.png``.
+
+    The first write that fails (a full disk) stops the saving without stopping the run: ``error`` then
+    holds one line, ``'PATH: reason'``. ``saved`` lists the files written; :meth:`finish` removes an
+    earlier run's other ``NNNN.png`` there, so that the folder holds this run's frames only."""
+
+    def __init__(self, folder):
+        self.folder, self.saved, self.error = Path(folder), [], None
+
+    def __call__(self, i, rgb):
+        if self.error is not None:
+            return
+        path = self.folder / f"{i:04d}.png"
+        try:
+            save_image(path, rgb)
+        except (NSTError, OSError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.error = f"{path}: {reason.split(f'{path}: ', 1)[-1].split('; ')[0]}"  # save_image names the file
+        else:
+            self.saved.append(path)
+
+    def finish(self):
+        if self.saved:
+            remove_stale_snapshots(self.folder, self.saved)
+
+
+def write_gif(path, snapshots, size, seconds_per_frame=0.25):
+    """An animated GIF of ``snapshots`` (``[(i, RGB uint8)]``, each resized to ``size`` (width, height)),
+    written whole or not at all (:mod:`nst_utils.files`)."""
+    import imageio.v2 as imageio
+
+    frames = [resize(rgb, *size) for _, rgb in snapshots]
+    if not frames:
+        raise NSTError(f"{path}: no snapshots to animate; use --save-every N")
+    path = Path(path)
+    try:
+        with moved_into_place(temp_beside(path, ".gif.part"), path) as tmp:
+            # imageio's GIF writer (Pillow) takes the duration in milliseconds: 0.25 gave frames without delay
+            imageio.mimsave(tmp, frames, format="GIF", duration=round(1000 * seconds_per_frame), loop=0)
+    except OSError as exc:
+        raise NSTError(f"{path}: cannot write the GIF ({exc.strerror or exc})") from None
+    return path

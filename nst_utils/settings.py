@@ -19,6 +19,13 @@ STYLE_LAYERS = [
 #: The assignment's content layer, in the middle of the network.
 CONTENT_LAYER = "conv4_2"
 
+#: The starts by name: noise mixed with the photo (``noise_ratio`` of it), the photo itself, or mid-grey
+#: with ``noise_ratio`` times that noise (no photo: the reconstructions of notebooks 02 and 04).
+INITS = ("noise", "content", "grey")
+
+#: The optimisers, as the options and the plan line name them.
+OPTIMIZERS = {"adam": "Adam", "lbfgs": "L-BFGS"}
+
 #: Coarse to fine: without ``levels``, halve the size while the longest side exceeds this.
 COARSEST_SIDE = 700
 
@@ -38,7 +45,7 @@ class Settings:
     style_blend_weights: list = None  # one weight per style image (normalised to sum 1)
     style_scale: float = 1.0  # style image's longest side relative to the output's
     preserve_colors: str = None  # None, "luminance" or "histogram"
-    init: str = "noise"  # "noise", "content", an image file or an RGB uint8 array
+    init: str = "noise"  # one of INITS, an image file or an RGB uint8 array
     noise_ratio: float = 0.6  # share of noise in the "noise" start
     seed: int = 0
     content_layer: str = CONTENT_LAYER
@@ -46,7 +53,7 @@ class Settings:
     pooling: str = "avg"
     levels: int = None  # coarse-to-fine levels; None: as many as needed to start at <= COARSEST_SIDE
     save_every: int = 0  # keep a snapshot every N passes (history['snapshots'], the on_snapshot callback)
-    model: str = None  # weight file; None: the usual search (see vgg.find_weights)
+    model: str = None  # weight file; None: the usual search (see network.find_weights)
     calibrated: bool = True  # every layer at the same mean activation (see nst_utils.calibration)
     precision: str = "auto"  # "auto", "fp32" or "bf16" (see nst_utils.precision)
 

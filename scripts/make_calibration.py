@@ -7,10 +7,11 @@ files (VGG-19) are calibrated on first use and cached (see nst_utils/calibration
 import json
 
 from nst_utils import calibration, vgg
+from nst_utils.network import bundled_weights_path
 
 
 def main():
-    network = vgg.read_network(vgg.bundled_weights_path())
+    network = vgg.read_network(bundled_weights_path())
     entry = calibration.record(network)
     calibration.STORED.write_text(json.dumps({entry["sha256"]: entry}, indent=1) + "\n")
     print(f"wrote {calibration.STORED}: factors of {network.name}")

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 import nst_utils  # noqa: F401
-from nst_utils import tf, transfer  # first: TensorFlow imported quietly, in graph mode
-from nst_utils import vgg
+from nst_utils import engine, tf  # first: TensorFlow imported quietly, in graph mode
+from nst_utils import network
 from weights_fixtures import (RGB_MEAN, VGG16_BLOCKS, VGG19_BLOCKS, random_layers, write_hed, write_keras,
                               write_matconvnet)
 
@@ -50,7 +50,7 @@ def interrupt_at(monkeypatch):
     """``interrupt_at(n)``: the n-th pass of a transfer run raises KeyboardInterrupt (a Ctrl-C)."""
     def arm(n):
         calls = []
-        record = transfer.Monitor.record
+        record = engine.Recorder.record
 
         def interrupting(self, *args):
             calls.append(1)
@@ -58,7 +58,7 @@ def interrupt_at(monkeypatch):
                 raise KeyboardInterrupt
             record(self, *args)
 
-        monkeypatch.setattr(transfer.Monitor, "record", interrupting)
+        monkeypatch.setattr(engine.Recorder, "record", interrupting)
     return arm
 
 
@@ -78,8 +78,8 @@ def weight_file(request, tmp_path, vgg19_layers):
     if kind == "keras":
         path = tmp_path / "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
         write_keras(path, vgg19_layers)
-        return path, vgg19_layers, "BGR", vgg.KERAS_BGR_MEAN
+        return path, vgg19_layers, "BGR", network.KERAS_BGR_MEAN
     layers = random_layers(VGG16_BLOCKS)
     path = tmp_path / "hed.weights.h5"
     write_hed(path, layers)
-    return path, layers, "BGR", vgg.HED_BGR_MEAN
+    return path, layers, "BGR", network.HED_BGR_MEAN

@@ -8,12 +8,12 @@ import pytest
 from PIL import Image
 
 import nst_utils as nst
-from nst_utils import calibration, costs, load_vgg_model, tf, vgg
+from nst_utils import calibration, costs, load_vgg_model, network, tf, vgg
 
 
 @pytest.fixture(scope="module")
 def bundled():
-    return vgg.read_network(vgg.bundled_weights_path())
+    return vgg.read_network(network.bundled_weights_path())
 
 
 def test_stored_factors_of_the_bundled_network_are_reproducible(bundled):

@@ -13,8 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nst_utils import cli, images, transfer
+from nst_utils import cli, engine, images
+from nst_utils import run as nst_run
 from nst_utils.errors import NSTError
+from nst_utils.memory import estimate_peak_memory
+from nst_utils.settings import ART, ART_LONGEST_SIDE, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "img" / "content" / "rocket.jpg"
@@ -126,7 +129,8 @@ def test_real_network_run(tmp_path):
 
 
 def settings_for(*argv, tmp_path):
-    _, _, settings, _ = cli.prepare(cli.parser().parse_args([str(a) for a in argv] + ["-o", str(tmp_path / "o.png")]))
+    args = cli.parser().parse_args([str(a) for a in argv] + ["-o", str(tmp_path / "o.png")])
+    _, _, settings, _ = nst_run.prepare(args)
     return settings
 
 
@@ -134,10 +138,11 @@ def test_defaults_are_for_art_and_the_recipe_is_one_option_away(tmp_path):
     wide = tmp_path / "wide.png"
     Image.fromarray(np.zeros((100, 250, 3), np.uint8)).save(wide)
     art = settings_for(wide, STYLE, tmp_path=tmp_path)
-    assert (art.width, art.height) == (cli.ART["size"], round(cli.ART["size"] * 100 / 250))  # the photo's aspect
+    assert (art.width, art.height) == (ART_LONGEST_SIDE, round(ART_LONGEST_SIDE * 100 / 250))  # the photo's aspect
+    defaults = Settings.art()
     assert (art.optimizer, art.iterations, art.content_weight, art.style_weight) == \
-        (cli.ART["optimizer"], cli.ART["iterations"], cli.ART["content_weight"], cli.ART["style_weight"])
-    assert art.calibrated and art.optimizer == "lbfgs" and art.init == cli.ART["init"] == "content"
+        (defaults.optimizer, defaults.iterations, defaults.content_weight, defaults.style_weight)
+    assert art.calibrated and art.optimizer == "lbfgs" and art.init == ART["init"] == "content"
     recipe = settings_for(wide, STYLE, "--recipe", tmp_path=tmp_path)
     assert (recipe.width, recipe.height, recipe.optimizer, recipe.iterations, recipe.learning_rate,
             recipe.content_weight, recipe.style_weight, recipe.init, recipe.noise_ratio) == \
@@ -153,7 +158,7 @@ def test_help_says_what_the_defaults_are_and_why(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert f"L-BFGS for {cli.ART['iterations']} passes" in text and f"longest side {cli.ART['size']}" in text
+    assert f"L-BFGS for {ART['iterations']} passes" in text and f"longest side {ART_LONGEST_SIDE}" in text
     assert "--recipe gives the assignment's recipe instead: 400x300, Adam with learning rate 2.0" in text
     assert "--raw-network" in text and "calibrated" in text
 
@@ -161,8 +166,8 @@ def test_help_says_what_the_defaults_are_and_why(capsys):
 def test_plan_line_names_weights_and_network_state(tiny_model, tmp_path):
     for extra, state in (([], "(calibrated)"), (["--raw-network"], "(raw)")):
         settings = settings_for(CONTENT, STYLE, "--width", 64, "--model", tiny_model, *extra, tmp_path=tmp_path)
-        line = cli.describe(settings)
-        assert f"64x48 ({cli.ART['iterations']} it) with L-BFGS, alpha 10, beta {cli.ART['style_weight']:g}, on VGG-19 {state}" in line
+        line = nst_run.describe(settings)
+        assert f"64x48 ({ART['iterations']} it) with L-BFGS, alpha 10, beta {ART['style_weight']:g}, on VGG-19 {state}" in line
 
 
 def test_a_degenerate_aspect_is_refused_not_written(tmp_path, capsys):
@@ -256,7 +261,7 @@ def test_ctrl_c_before_the_first_iteration_writes_nothing(photo, tiny_model, tmp
     def interrupted(*args, **kwargs):  # Ctrl-C after the plan line, while the style is analysed
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(transfer, "style_grams", interrupted)
+    monkeypatch.setattr(engine, "style_grams", interrupted)
     out = tmp_path / "out" / "art.png"
     out.parent.mkdir()
     out.write_bytes(b"an earlier result")
@@ -306,7 +311,7 @@ def test_ctrl_c_while_the_image_is_written_still_writes_it_whole(photo, tiny_mod
 
 
 def test_sigterm_is_a_ctrl_c(photo, tiny_model, tmp_path, capsys, monkeypatch):
-    record, calls = transfer.Monitor.record, []
+    record, calls = engine.Recorder.record, []
 
     def terminated_at_third_pass(self, *args):
         calls.append(1)
@@ -314,7 +319,7 @@ def test_sigterm_is_a_ctrl_c(photo, tiny_model, tmp_path, capsys, monkeypatch):
             os.kill(os.getpid(), signal.SIGTERM)  # as `kill PID` or a scheduler's time limit does
         record(self, *args)
 
-    monkeypatch.setattr(transfer.Monitor, "record", terminated_at_third_pass)
+    monkeypatch.setattr(engine.Recorder, "record", terminated_at_third_pass)
     out = tmp_path / "art.png"
     code, _, err = run([photo, photo.parent / "style.jpg", "-o", out, *tiny(tiny_model, "--iterations", 20)], capsys)
     assert code == 143
@@ -383,13 +388,14 @@ def test_every_number_is_checked_up_front(option, value, tiny_model, tmp_path, c
 
 def test_a_result_of_the_wrong_size_or_nan_is_not_written(photo, tiny_model, tmp_path, capsys, monkeypatch):
     out = tmp_path / "art.png"
-    history = {"total": [1.0, 0.5], "snapshots": [], "saved_snapshots": [], "interrupted": False}
-    monkeypatch.setattr(transfer, "transfer", lambda *args: (np.zeros((1, 3, 3), np.uint8), history))
+    history = {"total": [1.0, 0.5], "snapshots": [], "interrupted": False}
+    monkeypatch.setattr(nst_run, "transfer", lambda *args, **kwargs: (np.zeros((1, 3, 3), np.uint8), history))
     code, _, err = run([photo, photo.parent / "style.jpg", "-o", out, *tiny(tiny_model)], capsys)
     assert code == 1 and "the result is 3x1 pixels, not the 32x24 asked for, so it was not written" in err
     assert not out.exists()
     nan_history = dict(history, total=[float("nan")] * 2)
-    monkeypatch.setattr(transfer, "transfer", lambda *args: (np.zeros((24, 32, 3), np.uint8), nan_history))
+    monkeypatch.setattr(nst_run, "transfer", lambda *args, **kwargs: (np.zeros((24, 32, 3), np.uint8),
+                                                                      nan_history))
     code, _, err = run([photo, photo.parent / "style.jpg", "-o", out, *tiny(tiny_model)], capsys)
     assert code == 1 and "every cost was nan" in err and "choose smaller weights" in err
     assert not out.exists()
@@ -397,9 +403,9 @@ def test_a_result_of_the_wrong_size_or_nan_is_not_written(photo, tiny_model, tmp
 
 def test_a_diverged_run_says_which_image_was_written(photo, tiny_model, tmp_path, capsys, monkeypatch):
     out = tmp_path / "art.png"
-    history = {"total": [4.0, 2.0, float("nan")], "snapshots": [], "saved_snapshots": [], "interrupted": False,
-               "diverged": True, "result_cost": 2.0}
-    monkeypatch.setattr(transfer, "transfer", lambda *args: (np.full((24, 32, 3), 90, np.uint8), history))
+    history = {"total": [4.0, 2.0, float("nan")], "snapshots": [], "interrupted": False, "diverged": True,
+               "result_cost": 2.0}
+    monkeypatch.setattr(nst_run, "transfer", lambda *args, **kwargs: (np.full((24, 32, 3), 90, np.uint8), history))
     code, printed, err = run([photo, photo.parent / "style.jpg", "-o", out, *tiny(tiny_model)], capsys)
     assert code == 0 and printed.strip() == str(out) and out.exists()
     assert err.strip().splitlines()[-1] == (
@@ -461,10 +467,10 @@ def test_the_plan_counts_the_scaled_style_in_the_memory(tiny_model, tmp_path):
     Image.fromarray(np.zeros((400, 400, 3), np.uint8)).save(big_style)
     args = cli.parser().parse_args([str(CONTENT), str(big_style), "-o", str(tmp_path / "o.png"), "--model",
                                     tiny_model, "--width", "64", "--style-scale", "40"])
-    _, styles, settings, _ = cli.prepare(args)
-    line = cli.describe(settings, [s.shape for s in styles])
+    _, styles, settings, _ = nst_run.prepare(args)
+    line = nst_run.describe(settings, [s.shape for s in styles])
     memory = float(line.split(" and ")[-1].split(" GB")[0])
-    assert memory == pytest.approx(images.estimate_peak_memory(2560, 2560) / 1e9, abs=0.05)  # not the 64x48's 0.8
+    assert memory == pytest.approx(estimate_peak_memory(2560, 2560) / 1e9, abs=0.05)  # not the 64x48's 0.8
 
 
 def test_write_problems_are_found_before_the_run(photo, tiny_model, tmp_path, capsys):
@@ -539,14 +545,14 @@ def test_a_write_that_fails_at_the_end_keeps_the_result(photo, tiny_model, tmp_p
 
 
 def test_a_gif_that_fails_at_the_end_is_kept_too(photo, tiny_model, tmp_path, capsys, monkeypatch):
-    write_gif, gif = transfer.write_gif, tmp_path / "run.gif"
+    write_gif, gif = images.write_gif, tmp_path / "run.gif"
 
     def full(path, *args):
         if Path(path) == gif:
             raise NSTError(f"{path}: cannot write the GIF (No space left on device)")
         return write_gif(path, *args)
 
-    monkeypatch.setattr(transfer, "write_gif", full)
+    monkeypatch.setattr(images, "write_gif", full)
     out = tmp_path / "art.png"
     code, _, err = run([photo, photo.parent / "style.jpg", "-o", out, "--gif", gif, *tiny(tiny_model)], capsys)
     kept = next(tmp_path.glob("nst-run-*.gif"))
@@ -557,18 +563,18 @@ def test_a_gif_that_fails_at_the_end_is_kept_too(photo, tiny_model, tmp_path, ca
 
 
 def test_snapshots_that_cannot_be_written_name_the_steps_folder(photo, tiny_model, tmp_path, capsys, monkeypatch):
-    save, saved = transfer.save_image, []
+    save, saved, steps = images.save_image, [], tmp_path / "art_steps"
 
-    def fills_up(path, *args, **kwargs):
-        if len(saved) == 2:
-            raise NSTError(f"{path}: cannot write the image (No space left on device); choose another output")
-        saved.append(path)
+    def fills_up(path, *args, **kwargs):  # the disk is full for the third snapshot, not for the image
+        if Path(path).parent == steps:
+            if len(saved) == 2:
+                raise NSTError(f"{path}: cannot write the image (No space left on device); choose another output")
+            saved.append(path)
         return save(path, *args, **kwargs)
 
-    monkeypatch.setattr(transfer, "save_image", fills_up)
+    monkeypatch.setattr(images, "save_image", fills_up)
     out = tmp_path / "art.png"
     code, _, err = run([photo, photo.parent / "style.jpg", "-o", out, *tiny(tiny_model, "--save-every", 1)], capsys)
-    steps = tmp_path / "art_steps"
     assert code == 1
     assert final_line(err) == (f"nst: error: the snapshots stopped at {steps / '0002.png'}: cannot write the image "
                                f"(No space left on device); saved the image to {out} and 2 snapshots in {steps}")
@@ -585,7 +591,7 @@ def test_folders_a_failed_run_made_are_removed(photo, tiny_model, tmp_path, caps
     def broken(*args, **kwargs):  # a failure after every check: e.g. the weight file turns out damaged
         raise NSTError("tiny.mat: damaged weight file")
 
-    monkeypatch.setattr(cli, "describe", broken)
+    monkeypatch.setattr(nst_run, "describe", broken)
     code, _, err = run([photo, photo.parent / "style.jpg", "-o", tmp_path / "new" / "art.png", "--save-every", 1,
                         *tiny(tiny_model)], capsys)
     assert code == 1 and "damaged weight file" in err

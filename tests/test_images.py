@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import nst_utils as nst
-from nst_utils import NSTError, files, images
+from nst_utils import NSTError, files, images, memory
 
 
 @pytest.mark.parametrize("mode", ["RGB", "L", "RGBA", "P", "LA", "I;16"])
@@ -109,9 +109,9 @@ def test_save_image_bad_targets(tmp_path, rgb_image):
 
 
 def test_memory_estimate_is_linear_in_pixels():
-    small, big = images.estimate_peak_memory(400, 300), images.estimate_peak_memory(800, 600)
-    assert 1.1e9 < small < 1.5e9 and big - small == pytest.approx(3 * (small - images.MEMORY_BASE_BYTES))
-    assert images.estimate_peak_memory(1920, 1080) > 7.07e9  # measured by make bench
+    small, big = memory.estimate_peak_memory(400, 300), memory.estimate_peak_memory(800, 600)
+    assert 1.1e9 < small < 1.5e9 and big - small == pytest.approx(3 * (small - memory.MEMORY_BASE_BYTES))
+    assert memory.estimate_peak_memory(1920, 1080) > 7.07e9  # measured by make bench
 
 
 # --- issue 11: transparency out, file permissions, bad images, the noise image's input ---------------

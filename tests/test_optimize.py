@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 import nst_utils as nst
-from nst_utils import tf
+from nst_utils import images, tf
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,12 +26,13 @@ def photos(tmp_path_factory):
 @pytest.mark.slow
 def test_stylize_end_to_end_cost_falls_90_percent(photos, tmp_path):
     content, style = photos
-    image, history = nst.stylize(content, style, width=128, height=96, num_iterations=60, print_every=20,
-                                 save_dir=tmp_path, progress=False)
+    snapshots = images.Snapshots(tmp_path)
+    image, history = nst.stylize(content, style, nst.Settings(width=128, height=96, iterations=60, save_every=20),
+                                 on_snapshot=snapshots)
     assert image.shape == (96, 128, 3) and image.dtype == np.uint8
-    assert history["total"][-1] <= 0.1 * history["total"][0]
-    assert history["iteration"] == [0, 20, 40, 60]  # costs recorded every print_every, and at the end
-    assert [i for i, _ in history["snapshots"]] == [0, 20, 40, 60]
+    assert history["result_cost"] <= 0.1 * history["total"][0]
+    assert history["iteration"] == list(range(60))  # every pass's costs
+    assert [i for i, _ in history["snapshots"]] == [0, 20, 40, 60]  # every save_every, and the result
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0000.png", "0020.png", "0040.png", "0060.png"]
     start = np.asarray(Image.open(tmp_path / "0000.png"), np.float32)
     assert np.abs(image.astype(np.float32) - start).mean() > 5  # the pixels really moved
@@ -97,17 +98,27 @@ def test_watch_labels_the_final_image_with_the_steps_taken_without_any_recording
     assert history["iteration"] == [10] and [i for i, _ in history["snapshots"]] == [10]
 
 
-def test_watch_replaces_an_earlier_runs_snapshots(sess, tmp_path):
+def test_snapshots_replace_an_earlier_runs(tmp_path, rgb_image):
     """A second run into the same folder leaves that run's snapshots only (make demo run again with fewer
     iterations left the first run's later ones beside them)."""
-    model, costs, train_step = tiny_problem()
     (tmp_path / "notes.txt").write_text("not a snapshot: kept")
-    for steps, print_every, names in ((10, 4, ["0000.png", "0004.png", "0008.png", "0010.png", "notes.txt"]),
-                                      (3, 1, ["0000.png", "0001.png", "0002.png", "0003.png", "notes.txt"])):
-        watch = nst.Watch(sess, model, costs, steps, every=print_every, print_every=print_every, save_dir=tmp_path)
-        nst.model_nn(sess, model, train_step, np.full((1, 4, 4, 3), 5.0, np.float32), steps, monitor=watch)
-        watch.finish()
+    for iterations, names in (([0, 4, 8, 10], ["0000.png", "0004.png", "0008.png", "0010.png", "notes.txt"]),
+                              ([0, 1, 2, 3], ["0000.png", "0001.png", "0002.png", "0003.png", "notes.txt"])):
+        snapshots = images.Snapshots(tmp_path)
+        for i in iterations:
+            snapshots(i, rgb_image)
+        snapshots.finish()
         assert sorted(p.name for p in tmp_path.iterdir()) == names
+
+
+def test_snapshots_stop_at_the_first_failed_write(tmp_path, rgb_image):
+    (tmp_path / "0001.png").mkdir()  # a folder in the way of the second snapshot
+    snapshots = images.Snapshots(tmp_path)
+    for i in range(3):
+        snapshots(i, rgb_image)
+    assert [p.name for p in snapshots.saved] == ["0000.png"]
+    assert snapshots.error.startswith(f"{tmp_path / '0001.png'}: ") and "\n" not in snapshots.error
+    assert not (tmp_path / "0002.png").exists()
 
 
 class InterruptedSession:
@@ -185,16 +196,23 @@ def test_demo_writes_result(tmp_path):
 def test_demo_interrupted_says_what_is_on_disk(tmp_path, monkeypatch, capsys):
     """Ctrl-C outside the optimisation (stylize keeps the one inside it): before it, nothing is written; while
     the result is saved, the intermediate images already written are named."""
-    from nst_utils import demo, images, optimize
+    from nst_utils import demo, engine
 
     def stop(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(optimize, "stylize", stop)
+    save_image = images.save_image
+
+    def stop_at_the_result(path, *args, **kwargs):  # the snapshots are written, the result is not
+        if Path(path).name == "chelsea_brush_strokes.png":
+            raise KeyboardInterrupt
+        return save_image(path, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "stylize", stop)
     assert demo.main(["--iterations", "2", "--output", str(tmp_path / "a")]) == 130
     assert capsys.readouterr().err == "demo: interrupted; the result was not written; nothing written\n"
     monkeypatch.undo()
-    monkeypatch.setattr(images, "save_image", stop)
+    monkeypatch.setattr(images, "save_image", stop_at_the_result)
     assert demo.main(["--iterations", "2", "--output", str(tmp_path / "b")]) == 130
     steps = tmp_path / "b" / "chelsea_brush_strokes"
     assert capsys.readouterr().err.endswith(  # after the progress bar's last state

@@ -6,7 +6,8 @@ import pytest
 
 import nst_utils as nst
 from nst_utils import NSTError, precision, tf
-from nst_utils.transfer import Settings, check_settings
+from nst_utils.engine import check_settings
+from nst_utils.settings import Settings
 
 AMX = {"avx2", "avx512f", "avx512bw", "avx512_bf16", "amx_bf16"}
 AVX512_BF16 = {"avx2", "avx512f", "avx512bw", "avx512_bf16"}
@@ -130,16 +131,16 @@ def test_bf16_path_runs_keeps_grams_and_costs_fp32_and_agrees_with_fp32():
 
 
 def test_cli_plan_line_says_the_precision(tmp_path, capsys):
-    from nst_utils import cli
+    from nst_utils import cli, files, run
 
     args = [str(nst.CONFIG.CONTENT_IMAGE), str(nst.CONFIG.STYLE_IMAGE), "-o", str(tmp_path / "out.png")]
-    content, styles, settings, alpha = cli.prepare(cli.parser().parse_args(args + ["--precision", "bf16"]),
-                                                   cli.Outputs())
+    content, styles, settings, alpha = run.prepare(cli.parser().parse_args(args + ["--precision", "bf16"]),
+                                                   files.Outputs())
     assert settings.precision == "bf16"
     bf16 = precision.resolve("bf16")  # fp32 where oneDNN cannot run bf16 (make test's extra runs)
-    assert f" in {bf16.name} ({bf16.reason});" in cli.describe(settings)
-    _, _, auto, _ = cli.prepare(cli.parser().parse_args(args), cli.Outputs())
-    assert f" in {precision.resolve('auto').name} (auto" in cli.describe(auto)
+    assert f" in {bf16.name} ({bf16.reason});" in run.describe(settings)
+    _, _, auto, _ = run.prepare(cli.parser().parse_args(args), files.Outputs())
+    assert f" in {precision.resolve('auto').name} (auto" in run.describe(auto)
     with pytest.raises(SystemExit):
         cli.parser().parse_args(args + ["--precision", "fp16"])
     assert "invalid choice: 'fp16'" in capsys.readouterr().err

@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 import nst_utils as nst
-from nst_utils import colors, tf, transfer
+from nst_utils import colors, costs, engine, images, memory, speed, tf
 from nst_utils.errors import Terminated
-from nst_utils.transfer import Settings
+from nst_utils.settings import Settings, plan_levels
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def photos():
 
 
 def settings(tiny_model, **changes):
-    base = dict(width=64, height=48, iterations=12, model=tiny_model, progress=False)
+    base = dict(width=64, height=48, iterations=12, model=tiny_model)
     return Settings(**dict(base, **changes))
 
 
@@ -53,9 +53,9 @@ def test_colour_histogram_matching_matches_mean_and_covariance(photos):
 
 
 def test_plan_levels():
-    assert transfer.plan_levels(Settings()) == [(400, 300, 200)]
-    assert transfer.plan_levels(Settings(width=1920, height=1080)) == [(480, 270, 200), (960, 540, 50), (1920, 1080, 12)]
-    assert transfer.plan_levels(Settings(width=400, height=300, levels=2, iterations=20)) == [(200, 150, 20), (400, 300, 10)]
+    assert plan_levels(Settings()) == [(400, 300, 200)]
+    assert plan_levels(Settings(width=1920, height=1080)) == [(480, 270, 200), (960, 540, 50), (1920, 1080, 12)]
+    assert plan_levels(Settings(width=400, height=300, levels=2, iterations=20)) == [(200, 150, 20), (400, 300, 10)]
 
 
 @pytest.mark.parametrize("changes, match", [
@@ -80,14 +80,14 @@ def test_plan_levels():
 ])
 def test_bad_settings(changes, match):
     with pytest.raises(nst.NSTError, match=match):
-        transfer.check_settings(Settings(**changes), n_styles=1)
+        engine.check_settings(Settings(**changes), n_styles=1)
 
 
 def test_style_cost_from_grams_equals_the_assignments_for_equal_sizes(tiny_model, photos, sess):
     content, style, _ = photos
-    grams = transfer.style_grams(tiny_model, style, nst.STYLE_LAYERS)
+    grams = engine.style_grams(Settings(model=tiny_model), style, "fp32")
     model = nst.load_vgg_model(tiny_model, height=48, width=64, verbose=False)
-    ours = transfer.style_cost_from_grams(model, [grams], [1.0], nst.STYLE_LAYERS)
+    ours = costs.style_cost_from_grams(model, [(1.0, grams)], nst.STYLE_LAYERS)
     model["input"].load(nst.reshape_and_normalize_image(style), sess)
     theirs = nst.compute_style_cost(model, nst.STYLE_LAYERS, sess=sess)
     model["input"].load(nst.reshape_and_normalize_image(content), sess)
@@ -98,7 +98,7 @@ def test_style_cost_from_grams_equals_the_assignments_for_equal_sizes(tiny_model
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
 def test_optimizers_lower_the_cost_with_exact_pass_counts(tiny_model, photos, optimizer):
     content, style, _ = photos
-    image, history = transfer.transfer(content, [style], settings(tiny_model, optimizer=optimizer, iterations=15))
+    image, history = engine.transfer(content, [style], settings(tiny_model, optimizer=optimizer, iterations=15))
     assert image.shape == (48, 64, 3) and image.dtype == np.uint8
     assert len(history["total"]) == 15 and not history["interrupted"]
     assert min(history["total"]) < 0.5 * history["total"][0]
@@ -109,46 +109,44 @@ def test_lbfgs_keeps_pixels_within_the_valid_range(tiny_model, sess):
     network = nst.read_network(tiny_model)
     model = nst.load_vgg_model(tiny_model, height=8, width=8, verbose=False)
     J = -tf.reduce_sum(model["input"])
-    costs = {"total": J, "content": J, "style": J, "tv": J}
-    monitor = transfer.Monitor(6, Settings(progress=False), network.deprocess)
     start = network.preprocess(np.full((8, 8, 3), 128.0))
-    best = transfer.run_lbfgs(sess, model, costs, start, 6, monitor, network)
+    best = engine.lbfgs(sess, {"total": J}, model["input"], start, 6, network.pixel_bounds(start.shape))
     high = network.preprocess(np.full((8, 8, 3), 255.0))
     assert (best <= high + 1e-3).all() and np.allclose(best, high, atol=1e-3)
 
 
 def test_seed_reproducible(tiny_model, photos):
     content, style, _ = photos
-    a, _ = transfer.transfer(content, [style], settings(tiny_model, seed=1))
-    b, _ = transfer.transfer(content, [style], settings(tiny_model, seed=1))
-    c, _ = transfer.transfer(content, [style], settings(tiny_model, seed=2))
+    a, _ = engine.transfer(content, [style], settings(tiny_model, seed=1))
+    b, _ = engine.transfer(content, [style], settings(tiny_model, seed=1))
+    c, _ = engine.transfer(content, [style], settings(tiny_model, seed=2))
     np.testing.assert_array_equal(a, b)
     assert np.abs(a.astype(int) - c).mean() > 0.5
 
 
 def test_init_content_and_file(tiny_model, photos, tmp_path):
     content, style, other = photos
-    _, from_content = transfer.transfer(content, [style], settings(tiny_model, init="content", iterations=1))
+    _, from_content = engine.transfer(content, [style], settings(tiny_model, init="content", iterations=1))
     assert from_content["content"][0] == 0  # the first pass sees the photo itself
-    _, from_noise = transfer.transfer(content, [style], settings(tiny_model, iterations=1))
+    _, from_noise = engine.transfer(content, [style], settings(tiny_model, iterations=1))
     assert from_noise["content"][0] > 0
     start = np.asarray(Image.fromarray(other).resize((64, 48)))
-    _, from_file = transfer.transfer(content, [style], settings(tiny_model, init=start, iterations=1))
+    _, from_file = engine.transfer(content, [style], settings(tiny_model, init=start, iterations=1))
     assert from_file["content"][0] > from_noise["content"][0]
     path = tmp_path / "start.png"
     Image.fromarray(start).save(path)
-    _, from_path = transfer.transfer(content, [style], settings(tiny_model, init=str(path), iterations=1))
+    _, from_path = engine.transfer(content, [style], settings(tiny_model, init=str(path), iterations=1))
     assert from_path["content"][0] == pytest.approx(from_file["content"][0], rel=1e-3)
     with pytest.raises(nst.NSTError, match="contnet: no such file"):
-        transfer.transfer(content, [style], settings(tiny_model, init="contnet", iterations=1))
+        engine.transfer(content, [style], settings(tiny_model, init="contnet", iterations=1))
 
 
 def test_lbfgs_depends_on_the_weight_ratio_not_the_cost_scale(tiny_model, photos):
     """Same alpha/beta ratio, costs ten times larger: the same optimisation path."""
     content, style, _ = photos
-    a, ha = transfer.transfer(content, [style], settings(tiny_model, optimizer="lbfgs", content_weight=10, style_weight=4,
+    a, ha = engine.transfer(content, [style], settings(tiny_model, optimizer="lbfgs", content_weight=10, style_weight=4,
                                                          iterations=30))
-    b, hb = transfer.transfer(content, [style], settings(tiny_model, optimizer="lbfgs", content_weight=100,
+    b, hb = engine.transfer(content, [style], settings(tiny_model, optimizer="lbfgs", content_weight=100,
                                                          style_weight=40, iterations=30))
     assert min(ha["total"]) < 0.1 * ha["total"][0]
     # the same path (later passes drift apart by float rounding)
@@ -157,50 +155,49 @@ def test_lbfgs_depends_on_the_weight_ratio_not_the_cost_scale(tiny_model, photos
 
 def test_blend_weights(tiny_model, photos):
     content, style_a, style_b = photos
-    single, _ = transfer.transfer(content, [style_a], settings(tiny_model))
-    only_a, _ = transfer.transfer(content, [style_a, style_b], settings(tiny_model, style_blend_weights=[2, 0]))
-    mixed, _ = transfer.transfer(content, [style_a, style_b], settings(tiny_model, style_blend_weights=[1, 1]))
+    single, _ = engine.transfer(content, [style_a], settings(tiny_model))
+    only_a, _ = engine.transfer(content, [style_a, style_b], settings(tiny_model, style_blend_weights=[2, 0]))
+    mixed, _ = engine.transfer(content, [style_a, style_b], settings(tiny_model, style_blend_weights=[1, 1]))
     np.testing.assert_allclose(only_a.astype(int), single.astype(int), atol=1)
     assert np.abs(mixed.astype(int) - single).mean() > 0.5
 
 
 def test_style_scale_and_tv(tiny_model, photos):
     content, style, _ = photos
-    base, _ = transfer.transfer(content, [style], settings(tiny_model))
-    scaled, _ = transfer.transfer(content, [style], settings(tiny_model, style_scale=2.0))
+    base, _ = engine.transfer(content, [style], settings(tiny_model))
+    scaled, _ = engine.transfer(content, [style], settings(tiny_model, style_scale=2.0))
     assert np.abs(scaled.astype(int) - base).mean() > 0.5
-    _, rough = transfer.transfer(content, [style], settings(tiny_model, optimizer="lbfgs"))
-    _, smooth = transfer.transfer(content, [style], settings(tiny_model, optimizer="lbfgs", tv_weight=1e4))
+    _, rough = engine.transfer(content, [style], settings(tiny_model, optimizer="lbfgs"))
+    _, smooth = engine.transfer(content, [style], settings(tiny_model, optimizer="lbfgs", tv_weight=1e4))
     assert smooth["tv"][-1] < 0.5 * rough["tv"][-1]
 
 
 def test_preserve_colors_luminance_keeps_the_photos_colour(tiny_model, photos):
     content, style, _ = photos
-    image, _ = transfer.transfer(content, [style], settings(tiny_model, preserve_colors="luminance"))
+    image, _ = engine.transfer(content, [style], settings(tiny_model, preserve_colors="luminance"))
     iq_out = colors.rgb_to_yiq(image)[..., 1:]
     iq_content = colors.rgb_to_yiq(content)[..., 1:]
     assert np.abs(iq_out - iq_content).mean() < 3.0
-    plain, _ = transfer.transfer(content, [style], settings(tiny_model))
+    plain, _ = engine.transfer(content, [style], settings(tiny_model))
     assert np.abs(colors.rgb_to_yiq(plain)[..., 1:] - iq_content).mean() > np.abs(iq_out - iq_content).mean()
 
 
 def test_preserve_colors_histogram_runs(tiny_model, photos):
     content, style, _ = photos
-    image, history = transfer.transfer(content, [style], settings(tiny_model, preserve_colors="histogram"))
+    image, history = engine.transfer(content, [style], settings(tiny_model, preserve_colors="histogram"))
     assert image.shape == (48, 64, 3) and min(history["total"]) < history["total"][0]
 
 
 def test_coarse_to_fine_snapshots_and_gif(tiny_model, photos, tmp_path):
     content, style, _ = photos
-    s = settings(tiny_model, width=128, height=96, levels=2, iterations=12, optimizer="lbfgs", save_every=5,
-                 save_dir=tmp_path / "steps")
-    image, history = transfer.transfer(content, [style], s)
+    s = settings(tiny_model, width=128, height=96, levels=2, iterations=12, optimizer="lbfgs", save_every=5)
+    image, history = engine.transfer(content, [style], s, on_snapshot=images.Snapshots(tmp_path / "steps"))
     assert image.shape == (96, 128, 3)
     assert history["level"].count(0) == 12 and history["level"].count(1) == 10
     assert [i for i, _ in history["snapshots"]] == [0, 5, 10, 15, 20, 22]
     assert history["snapshots"][0][1].shape == (48, 64, 3) and history["snapshots"][-1][1].shape == (96, 128, 3)
     assert len(list((tmp_path / "steps").glob("*.png"))) == 6
-    gif = transfer.write_gif(tmp_path / "run.gif", history, (128, 96))
+    gif = images.write_gif(tmp_path / "run.gif", history["snapshots"], (128, 96))
     frames = Image.open(gif)
     assert frames.n_frames == 6 and frames.size == (128, 96)
     delays = []
@@ -213,35 +210,35 @@ def test_coarse_to_fine_snapshots_and_gif(tiny_model, photos, tmp_path):
 def test_ctrl_c_returns_best_image_so_far(tiny_model, photos, interrupt_at):
     content, style, _ = photos
     interrupt_at(6)
-    image, history = transfer.transfer(content, [style], settings(tiny_model, width=128, height=96, levels=2))
+    image, history = engine.transfer(content, [style], settings(tiny_model, width=128, height=96, levels=2))
     assert history["interrupted"] and len(history["total"]) == 5
     assert image.shape == (96, 128, 3)  # upsampled to the size asked for
 
 
 def test_estimate_grows_with_pixels(tiny_model):
-    small_s, small_m = transfer.estimate(settings(tiny_model, width=400, height=300))
-    big_s, big_m = transfer.estimate(settings(tiny_model, width=800, height=600, levels=1))
+    small_s, small_m = speed.estimate(settings(tiny_model, width=400, height=300))
+    big_s, big_m = speed.estimate(settings(tiny_model, width=800, height=600, levels=1))
     assert 0 < small_s < big_s and small_m < big_m
     network = nst.read_network(tiny_model)
     layers = ["conv4_2", "conv5_1"]
-    assert transfer.gflop_per_iteration(network, 800, 600, layers) == pytest.approx(
-        4 * transfer.gflop_per_iteration(network, 400, 300, layers), rel=0.02)
+    assert speed.gflop_per_iteration(network, 800, 600, layers) == pytest.approx(
+        4 * speed.gflop_per_iteration(network, 400, 300, layers), rel=0.02)
 
 
 def test_a_huge_style_scale_is_refused_not_an_overflow(photos):
     _, style, _ = photos
     for scale in (1e308, 1000.0):
         with pytest.raises(nst.NSTError, match="needs about"):
-            transfer.scaled_style(style, 64, 48, scale)
-    assert transfer.style_size(style.shape, 64, 48, 0.5) == (32, 24)
+            engine.scaled_style(style, 64, 48, scale)
+    assert memory.style_size(style.shape, 64, 48, 0.5) == (32, 24)
     with pytest.raises(nst.NSTError, match=r"--style-scale 1000: the style image would be 64000x48000 pixels"):
-        transfer.check_styles(Settings(width=64, height=48, style_scale=1000), [style.shape], label="--style-scale")
+        memory.check_styles(Settings(width=64, height=48, style_scale=1000), [style.shape], label="--style-scale")
 
 
 def test_the_memory_estimate_counts_the_scaled_style(tiny_model):
     s = settings(tiny_model, width=100, height=75, style_scale=8)
-    _, memory = transfer.estimate(s, style_shapes=[(48, 64, 3)])
-    assert memory == transfer.estimate_peak_memory(800, 600) > transfer.estimate_peak_memory(100, 75)
+    _, peak = speed.estimate(s, style_shapes=[(48, 64, 3)])
+    assert peak == memory.estimate_peak_memory(800, 600) > memory.estimate_peak_memory(100, 75)
 
 
 def test_ctrl_c_or_sigterm_before_the_first_pass_leaves_an_empty_history(tiny_model, photos, monkeypatch):
@@ -250,8 +247,8 @@ def test_ctrl_c_or_sigterm_before_the_first_pass_leaves_an_empty_history(tiny_mo
         def stopped(*args, **kwargs):
             raise stop
 
-        monkeypatch.setattr(transfer.Monitor, "record", stopped)
-        image, history = transfer.transfer(content, [style], settings(tiny_model))
+        monkeypatch.setattr(engine.Recorder, "record", stopped)
+        image, history = engine.transfer(content, [style], settings(tiny_model))
         assert history["interrupted"] and history["total"] == [] and history["snapshots"] == []
         assert history["terminated"] == (stop is Terminated)
         assert image.shape == (48, 64, 3)
@@ -259,7 +256,7 @@ def test_ctrl_c_or_sigterm_before_the_first_pass_leaves_an_empty_history(tiny_mo
 
 def test_a_snapshot_that_cannot_be_written_does_not_stop_the_run(tiny_model, photos, tmp_path, monkeypatch):
     content, style, _ = photos
-    save, calls = transfer.save_image, []
+    save, calls = images.save_image, []
 
     def full_disk(path, *args):
         calls.append(path)
@@ -267,17 +264,18 @@ def test_a_snapshot_that_cannot_be_written_does_not_stop_the_run(tiny_model, pho
             raise OSError(28, "No space left on device")
         return save(path, *args)
 
-    monkeypatch.setattr(transfer, "save_image", full_disk)
-    image, history = transfer.transfer(content, [style], settings(tiny_model, save_every=2, save_dir=tmp_path / "s"))
+    monkeypatch.setattr(images, "save_image", full_disk)
+    snapshots = images.Snapshots(tmp_path / "s")
+    image, history = engine.transfer(content, [style], settings(tiny_model, save_every=2), on_snapshot=snapshots)
     assert len(history["total"]) == 12 and not history["interrupted"]
-    assert history["snapshot_error"] == f"{tmp_path / 's' / '0004.png'}: No space left on device"
-    assert [p.name for p in history["saved_snapshots"]] == ["0000.png", "0002.png"] and len(calls) == 3
+    assert snapshots.error == f"{tmp_path / 's' / '0004.png'}: No space left on device"
+    assert [p.name for p in snapshots.saved] == ["0000.png", "0002.png"] and len(calls) == 3
     assert len(history["snapshots"]) == 7  # 0, 2, ..., 10 and the last: all kept for the GIF
 
 
 def gif_history(n=3):
     rng = np.random.default_rng(0)
-    return {"snapshots": [(i, rng.integers(0, 256, (12, 16, 3)).astype(np.uint8)) for i in range(n)]}
+    return [(i, rng.integers(0, 256, (12, 16, 3)).astype(np.uint8)) for i in range(n)]
 
 
 def test_write_gif_leaves_no_part_file_when_interrupted_or_failing(tmp_path, monkeypatch):
@@ -291,12 +289,12 @@ def test_write_gif_leaves_no_part_file_when_interrupted_or_failing(tmp_path, mon
 
         monkeypatch.setattr(imageio, "mimsave", half_written)
         with pytest.raises(KeyboardInterrupt if failure is KeyboardInterrupt else nst.NSTError):
-            transfer.write_gif(tmp_path / "run.gif", gif_history(), (16, 12))
+            images.write_gif(tmp_path / "run.gif", gif_history(), (16, 12))
         assert list(tmp_path.iterdir()) == []
     monkeypatch.setattr(imageio, "mimsave", save)
     with pytest.raises(nst.NSTError, match=r"run.gif: cannot write the GIF \(Is a directory\)"):
         (tmp_path / "run.gif").mkdir()
-        transfer.write_gif(tmp_path / "run.gif", gif_history(), (16, 12))
+        images.write_gif(tmp_path / "run.gif", gif_history(), (16, 12))
     assert [p.name for p in tmp_path.iterdir()] == ["run.gif"]
 
 
@@ -304,7 +302,7 @@ def test_write_gif_leaves_no_part_file_when_interrupted_or_failing(tmp_path, mon
 def test_write_gif_respects_the_umask(tmp_path, umask):
     old = os.umask(umask)
     try:
-        path = transfer.write_gif(tmp_path / ("x" * 248 + ".gif"), gif_history(), (16, 12))  # the temp name is short
+        path = images.write_gif(tmp_path / ("x" * 248 + ".gif"), gif_history(), (16, 12))  # the temp name is short
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
@@ -319,7 +317,7 @@ def test_write_gif_respects_the_umask(tmp_path, umask):
 ])
 def test_transfer_names_wrong_images(content, styles, match):
     with pytest.raises(nst.NSTError, match=match):
-        transfer.transfer(content, styles, transfer.Settings(width=32, height=24, iterations=1, progress=False))
+        engine.transfer(content, styles, Settings(width=32, height=24, iterations=1))
 
 
 @pytest.mark.parametrize("levels", [1, 2])
@@ -327,19 +325,19 @@ def test_a_diverged_adam_run_returns_the_best_image_it_passed(tiny_model, photos
     """Adam's image turned NaN: the lowest-cost image of that level is used, at the final size (coarse to fine:
     the next level starts from it, not from a black picture), and history says so."""
     content, style, _ = photos
-    run_adam, best = transfer.run_adam, []
+    run_adam, best = engine.run_adam, []
 
     def diverging(sess, model, costs, start, iterations, learning_rate, monitor):
         image = run_adam(sess, model, costs, start, iterations, learning_rate, monitor)
         best.append(monitor.best_image)
         return np.full_like(image, np.nan)
 
-    monkeypatch.setattr(transfer, "run_adam", diverging)
+    monkeypatch.setattr(engine, "run_adam", diverging)
     s = settings(tiny_model, optimizer="adam", levels=levels, width=128, height=96)
-    image, history = transfer.transfer(content, [style], s)
+    image, history = engine.transfer(content, [style], s)
     assert history["diverged"] and len(best) == levels and np.isfinite(best[-1]).all()
     network = nst.read_network(tiny_model)
-    np.testing.assert_array_equal(image, transfer.resize(network.deprocess(best[-1]), 128, 96))
+    np.testing.assert_array_equal(image, images.resize(network.deprocess(best[-1]), 128, 96))
     assert image.shape == (96, 128, 3) and image.std() > 10  # a picture, not a black one
 
 
@@ -348,13 +346,13 @@ def test_a_run_with_no_finite_cost_is_refused_with_one_line(tiny_model, photos, 
 
     def nan_from_the_start(sess, model, costs, start, iterations, learning_rate, monitor):
         for _ in range(iterations):
-            monitor.record(start, *[float("nan")] * 4)
+            monitor.record(start, dict.fromkeys(("total", "content", "style", "tv"), float("nan")))
         return np.full_like(start, np.nan)
 
-    monkeypatch.setattr(transfer, "run_adam", nan_from_the_start)
+    monkeypatch.setattr(engine, "run_adam", nan_from_the_start)
     with pytest.raises(nst.NSTError, match=r"^the optimisation diverged \(the image became NaN\) before any cost "
                                            r"was finite; choose smaller weights or a smaller learning rate$"):
-        transfer.transfer(content, [style], settings(tiny_model, optimizer="adam"))
+        engine.transfer(content, [style], settings(tiny_model, optimizer="adam"))
 
 
 @pytest.mark.parametrize("tv_weight", [0.0, 1e-3])
@@ -362,14 +360,14 @@ def test_each_recorded_tv_cost_is_that_of_the_recorded_image(tiny_model, photos,
     """With tv_weight 0 the TV cost is outside the step's cost: it must still be read before the step changes
     the image, like the other costs (Adam)."""
     content, style, _ = photos
-    seen, record = [], transfer.Monitor.record
+    seen, record = [], engine.Recorder.record
 
-    def keep(self, image, total, content_cost, style_cost, tv):
-        seen.append((image.astype(np.float64), tv))
-        record(self, image, total, content_cost, style_cost, tv)
+    def keep(self, image, values, iteration=None):
+        seen.append((image.astype(np.float64), values["tv"]))
+        record(self, image, values, iteration)
 
-    monkeypatch.setattr(transfer.Monitor, "record", keep)
-    transfer.transfer(content, [style], settings(tiny_model, optimizer="adam", tv_weight=tv_weight))
+    monkeypatch.setattr(engine.Recorder, "record", keep)
+    engine.transfer(content, [style], settings(tiny_model, optimizer="adam", tv_weight=tv_weight))
     for image, tv in seen:
         dy, dx = np.diff(image, axis=1), np.diff(image, axis=2)
         np.testing.assert_allclose(tv, ((dy**2).sum() + (dx**2).sum()) / (48 * 64), rtol=1e-4)
@@ -379,7 +377,7 @@ def test_luminance_snapshots_have_the_photos_colours(tiny_model, photos):
     """With preserve_colors='luminance' the run optimises a grey picture; its snapshots (and so the GIF) must
     look like the result, in the photo's colours, not grey."""
     content, style, _ = photos
-    image, history = transfer.transfer(content, [style], settings(tiny_model, preserve_colors="luminance",
+    image, history = engine.transfer(content, [style], settings(tiny_model, preserve_colors="luminance",
                                                                    save_every=4))
 
     def colourfulness(rgb):
@@ -394,15 +392,15 @@ def test_adam_returns_the_lowest_cost_image_it_passed_its_last_included(tiny_mod
     """Adam's last step need not be its best (a large learning rate oscillates): the result is the image of
     the lowest cost among every pass and the last step's image, and result_cost is that cost."""
     content, style, _ = photos
-    considered, consider = [], transfer.Monitor.consider
+    considered, consider = [], engine.Recorder.consider
 
     def keep(self, image, total):
         considered.append((float(total), image))
         consider(self, image, total)
 
-    monkeypatch.setattr(transfer.Monitor, "consider", keep)
+    monkeypatch.setattr(engine.Recorder, "consider", keep)
     s = settings(tiny_model, optimizer="adam", learning_rate=60, iterations=3)
-    image, history = transfer.transfer(content, [style], s)
+    image, history = engine.transfer(content, [style], s)
     assert len(considered) == 4  # 3 passes and the last step's image
     cost, best = min(considered, key=lambda pair: pair[0])
     assert cost < considered[-1][0]  # here the last step overshot (the 2nd pass's image is the best)
@@ -412,8 +410,12 @@ def test_adam_returns_the_lowest_cost_image_it_passed_its_last_included(tiny_mod
 
 def test_a_run_replaces_an_earlier_runs_snapshots(tiny_model, photos, tmp_path):
     content, style, _ = photos
-    transfer.transfer(content, [style], settings(tiny_model, save_every=4, save_dir=tmp_path))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["0000.png", "0004.png", "0008.png", "0012.png"]
-    (tmp_path / "notes.txt").write_text("not a snapshot: kept")
-    transfer.transfer(content, [style], settings(tiny_model, iterations=2, save_every=1, save_dir=tmp_path))
+    for iterations, every in ((12, 4), (2, 1)):
+        snapshots = images.Snapshots(tmp_path)
+        engine.transfer(content, [style], settings(tiny_model, iterations=iterations, save_every=every),
+                        on_snapshot=snapshots)
+        snapshots.finish()
+        if iterations == 12:
+            assert sorted(p.name for p in tmp_path.iterdir()) == ["0000.png", "0004.png", "0008.png", "0012.png"]
+            (tmp_path / "notes.txt").write_text("not a snapshot: kept")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0000.png", "0001.png", "0002.png", "notes.txt"]

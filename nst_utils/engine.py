@@ -1,0 +1,408 @@
+"""The one optimisation engine: settings and images in, a picture out.
+
+Used by notebooks 02, 04 (:func:`reconstruct`), 05 and 06 (:func:`transfer`), the ``nst`` command and the
+demo (:func:`stylize`). One path, whatever the settings: check the inputs; plan the levels (coarse to
+fine: :func:`nst_utils.settings.plan_levels`); for each level, the styles' Gram matrices in a graph of
+their own, then the costs built from the lessons' cost functions (:mod:`nst_utils.costs`), then Adam
+or L-BFGS on the pixels from the start image; every pass goes to a :class:`Recorder`, which keeps the
+history, the snapshots and the best image and tells the caller through callbacks. The engine prints
+nothing and writes no file: progress bars, live views and files belong to its callers.
+Images are RGB uint8 ``(H, W, 3)`` outside this module.
+"""
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import Bounds, minimize
+
+from . import colors
+from ._tf import outside_graph, tf
+from .costs import compute_content_cost, delay_gram_gradients, position_gram, style_cost_from_grams
+from .costs import total_variation_cost
+from .errors import NSTError, Terminated, check_number
+from .images import read_image, resize
+from .memory import check_image_size, check_styles, style_size
+from .precision import resolve as resolve_precision
+from .precision import session_config
+from .settings import INITS, OPTIMIZERS, Settings, plan_levels
+from .vgg import load_vgg_model, read_network
+
+#: L-BFGS works on the cost scaled so that its first step moves pixels by at most this much (0..255
+#: scale): without it the result would depend on the cost's absolute size, not only on alpha/beta.
+LBFGS_FIRST_STEP = 10.0
+#: The colour a start without a photo is centred on (:func:`reconstruct`).
+GREY = 127.5
+
+
+# ----------------------------------------------------------------------------------------------------
+# Checks: one line naming the argument, before anything is computed.
+
+def check_rgb(name, image):
+    """Raise NSTError unless ``image`` is an RGB uint8 array ``(H, W, 3)``, as ``read_image`` returns."""
+    shape, dtype = np.shape(image), getattr(image, "dtype", None)
+    if len(shape) != 3 or shape[2] != 3 or 0 in shape or dtype != np.uint8:
+        raise NSTError(f"transfer: {name} is an array of shape {shape} and dtype {dtype}; give an RGB image "
+                       f"(H, W, 3) of uint8, e.g. nst.read_image(path)")
+
+
+def check_settings(settings, n_styles=1):
+    """Raise NSTError for values a run cannot use (before anything is computed or written).
+
+    Every number is checked against :data:`nst_utils.errors.LIMITS` (finite, in range: NaN and
+    infinities are refused), the same table the ``nst`` command's options use."""
+    check_image_size(settings.width, settings.height)  # includes the memory estimate
+    numbers = ["iterations", "content_weight", "style_weight", "tv_weight", "style_scale", "noise_ratio",
+               "seed", "save_every"]
+    if settings.optimizer == "adam":
+        numbers.append("learning_rate")
+    if settings.levels is not None:
+        numbers.append("levels")
+    for name in numbers:
+        check_number(name, getattr(settings, name))
+    resolve_precision(settings.precision)  # NSTError for an unknown name
+    if settings.optimizer not in OPTIMIZERS:
+        raise NSTError(f"optimizer {settings.optimizer!r}: use 'adam' or 'lbfgs'")
+    if settings.preserve_colors not in (None, "luminance", "histogram"):
+        raise NSTError(f"preserve-colors {settings.preserve_colors!r}: use 'luminance' or 'histogram'")
+    weights = settings.style_blend_weights
+    if weights is not None:
+        if len(weights) != n_styles:
+            raise NSTError(f"{len(weights)} style blend weight{'s' * (len(weights) != 1)} for {n_styles} style "
+                           f"image{'s' * (n_styles != 1)}: give one per style")
+        for weight in weights:
+            check_number("style_blend_weights", weight, label="style blend weight")
+        if sum(weights) <= 0:
+            raise NSTError(f"style blend weights {list(weights)}: must not all be 0")
+
+
+# ----------------------------------------------------------------------------------------------------
+# The record of a run.
+
+class Recorder:
+    """One run's record: the costs of every pass, snapshots, and the best image so far.
+
+    ``history`` holds lists ``'iteration'``, ``'total'``, ``'content'``, ``'style'``, ``'tv'``,
+    ``'seconds'``, ``'level'`` (one entry per recorded pass) and ``'snapshots'`` ``[(iteration, RGB)]``.
+    ``on_pass(p)`` sees each recorded pass as a dict with those keys' values; ``on_snapshot(i, rgb)``
+    each snapshot (every ``save_every`` iterations). ``to_rgb`` turns a network input into the RGB
+    image it shows."""
+
+    KEYS = ("total", "content", "style", "tv")
+
+    def __init__(self, to_rgb, save_every=0, on_pass=None, on_snapshot=None):
+        self.to_rgb, self.save_every = to_rgb, save_every
+        self.on_pass, self.on_snapshot = on_pass, on_snapshot
+        self.history = {"iteration": [], **{key: [] for key in self.KEYS}, "seconds": [], "level": [],
+                        "snapshots": []}
+        self.best_cost, self.best_image = float("inf"), None
+        self.start = time.perf_counter()
+        self.level = 0
+
+    def record(self, image, values, iteration=None):
+        """Log the costs ``values`` (a dict; a missing ``'tv'`` counts 0) of ``image`` (network input) at
+        ``iteration`` (default: the next pass)."""
+        history = self.history
+        i = len(history["total"]) if iteration is None else iteration
+        passed = {"iteration": i, **{key: float(values.get(key, 0.0)) for key in self.KEYS},
+                  "seconds": time.perf_counter() - self.start, "level": self.level}
+        for key, value in passed.items():
+            history[key].append(value)
+        self.consider(image, passed["total"])
+        if self.save_every and i % self.save_every == 0:
+            self.snapshot(i, image)
+        if self.on_pass is not None:
+            self.on_pass(passed)
+
+    def consider(self, image, total):
+        """Keep ``image`` as the best so far if its cost ``total`` is the lowest yet (NaN never is)."""
+        if total < self.best_cost:
+            self.best_cost, self.best_image = float(total), image
+
+    def snapshot(self, i, image):
+        """Keep ``image`` (network input) as iteration ``i``'s snapshot, and tell ``on_snapshot``."""
+        rgb = self.to_rgb(image)
+        self.history["snapshots"].append((i, rgb))
+        if self.on_snapshot is not None:
+            self.on_snapshot(i, rgb)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The costs and the two optimisers.
+
+def style_grams(settings, style, precision):
+    """``{layer: position_gram}`` of an RGB style image at its own size, from a private graph."""
+    with tf.Graph().as_default(), tf.compat.v1.Session(config=session_config(precision)) as sess:
+        model = load_vgg_model(settings.model, height=style.shape[0], width=style.shape[1],
+                               pooling=settings.pooling, verbose=False, calibrated=settings.calibrated)
+        model["input"].load(read_network(settings.model).preprocess(style), sess)
+        return sess.run({layer: position_gram(model[layer]) for layer, _ in settings.style_layers})
+
+
+def build_costs(sess, model, settings, content_input, targets):
+    """``{'total', 'content', 'style', 'tv'}`` scalar tensors of ``model['input']``: the content cost at
+    ``settings.content_layer`` against ``content_input`` (a network input; None: no content term), the
+    style cost against ``targets`` ``[(blend weight, {layer: Gram})]`` (see
+    :func:`nst_utils.costs.style_cost_from_grams`), the total variation, and their weighted sum."""
+    zero = tf.constant(0.0)
+    J_content = J_style = zero
+    if content_input is not None:
+        model["input"].load(content_input, sess)
+        out = model[settings.content_layer]
+        J_content = compute_content_cost(outside_graph(sess.run(out)), out)
+    if targets:
+        J_style = style_cost_from_grams(model, targets, settings.style_layers)
+    J_tv = total_variation_cost(model["input"])
+    J = settings.content_weight * J_content + settings.style_weight * J_style
+    if settings.tv_weight:
+        J += settings.tv_weight * J_tv
+    return {"total": J, "content": J_content, "style": J_style, "tv": J_tv}
+
+
+def run_adam(sess, model, costs, start, iterations, learning_rate, recorder):
+    """Adam on the pixels; every pass's costs go to ``recorder`` with the image they belong to. Returns the
+    last step's image, which ``recorder`` also considers as its best (its cost is measured, not recorded as a
+    pass): Adam's last image is not always its lowest-cost one."""
+    x = model["input"]
+    step = tf.compat.v1.train.AdamOptimizer(learning_rate).minimize(costs["total"], var_list=[x])
+    delay_gram_gradients()
+    sess.run(tf.compat.v1.variables_initializer([v for v in tf.compat.v1.global_variables() if v is not x]))
+    x.load(start, sess)
+    fetches = {key: costs[key] for key in ("total", "content", "style")}
+    for _ in range(iterations):
+        # TV with the image: with tv_weight 0 it is outside the step's cost, so nothing would order its
+        # read of x before the update in the step's run
+        image, tv = sess.run([x, costs["tv"]])
+        _, values = sess.run([step, fetches])
+        recorder.record(image, {**values, "tv": tv})
+    final, total = sess.run([x, costs["total"]])
+    recorder.consider(final, total)
+    return final
+
+
+def lbfgs(sess, costs, variable, start, passes, bounds=None, on_pass=None):
+    """scipy's L-BFGS-B on the pixels of ``variable`` from ``start``, for ``passes`` forward+backward passes.
+
+    ``costs``: a dict of scalar tensors whose ``'total'`` is minimised; its gradient comes from the same
+    ``sess.run`` as the costs. ``bounds``: ``(low, high)`` arrays of the variable's shape (e.g.
+    :meth:`Network.pixel_bounds`). ``on_pass(image, values)`` sees every evaluated image with its costs.
+    Returns the lowest-cost image evaluated (the line search may end on a worse one).
+    """
+    grad = tf.gradients(costs["total"], variable)[0]
+    delay_gram_gradients(grad.graph)
+    shape = start.shape
+    count, best, scale = [0], [np.inf, start], []
+    if bounds is not None:
+        low, high = (np.broadcast_to(b, shape) for b in bounds)
+        start = np.clip(start, low, high)
+        bounds = Bounds(low.ravel(), high.ravel())  # arrays: a list of pairs takes ~120 bytes per pixel
+
+    def f(flat):
+        if count[0] == passes:  # scipy may ask for a few passes more than maxfun
+            raise _BudgetSpent
+        count[0] += 1
+        image = flat.reshape(shape).astype(np.float32)
+        variable.load(image, sess)
+        values, g = sess.run([costs, grad])
+        total = float(values["total"])
+        if total < best[0]:
+            best[:] = total, image
+        if on_pass is not None:
+            on_pass(image, values)
+        if not scale:  # L-BFGS-B's first step is the raw gradient: make it LBFGS_FIRST_STEP pixel levels
+            scale.append(LBFGS_FIRST_STEP / max(float(np.abs(g).max()), 1e-12))
+        return scale[0] * total, scale[0] * g.astype(np.float64).ravel()
+
+    try:
+        minimize(f, np.asarray(start, np.float64).ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
+                 options={"maxfun": passes, "maxiter": passes, "ftol": 0, "gtol": 0})
+    except _BudgetSpent:
+        pass
+    return best[1]
+
+
+class _BudgetSpent(Exception):
+    """Raised inside the L-BFGS objective once the pass budget is used up."""
+
+
+# ----------------------------------------------------------------------------------------------------
+# A run: the images prepared once, then one optimisation per level.
+
+@dataclass
+class _Run:
+    """What every level of a run uses: the settings, the network, the images at the final size."""
+
+    settings: Settings
+    network: object
+    precision: object
+    content: np.ndarray  # the photo as given (None: no content term)
+    content_full: np.ndarray  # at the final size, as the run sees it (luminance only, with that transfer)
+    styles: list
+    blend: np.ndarray
+    init: object  # "noise", "content" or an RGB image
+
+    def shown(self, image):
+        """A network input as the result will look: with luminance transfer, in the photo's colours."""
+        rgb = self.network.deprocess(image)
+        if self.settings.preserve_colors == "luminance":
+            rgb = colors.combine_luminance(rgb, resize(self.content, rgb.shape[1], rgb.shape[0]))
+        return rgb
+
+
+def _prepare(content, styles, settings):
+    """The :class:`_Run` of checked inputs: colour preservation applied, the start image read."""
+    final_size = (settings.width, settings.height)
+    content_full = None if content is None else resize(content, *final_size)
+    if settings.preserve_colors == "histogram":
+        styles = [colors.match_color_histogram(s, content_full) for s in styles]
+    elif settings.preserve_colors == "luminance":
+        styles = [colors.luminance(s, like=content_full) for s in styles]
+        content_full = colors.luminance(content_full)
+    init = settings.init
+    if isinstance(init, (str, Path)) and str(init) not in INITS:
+        init = read_image(init)  # NSTError naming the file if it is not a readable image
+    if isinstance(init, np.ndarray):
+        check_rgb("settings.init", init)
+        if settings.preserve_colors == "luminance":
+            init = colors.luminance(init)
+    blend = np.asarray(settings.style_blend_weights or [1.0] * len(styles), np.float64)
+    return _Run(settings, read_network(settings.model), resolve_precision(settings.precision), content,
+                content_full, styles, blend / blend.sum() if len(blend) else blend, init)
+
+
+def _start(run, w, h, previous, rng):
+    """The network input a level starts from: the coarser level's result upsampled, else the start image,
+    the photo, noise around mid-grey, or noise mixed with the photo (see :data:`nst_utils.settings.INITS`)."""
+    network, settings = run.network, run.settings
+    if previous is not None:
+        return network.preprocess(resize(network.deprocess(previous), w, h))
+    if isinstance(run.init, np.ndarray):
+        return network.preprocess(resize(run.init, w, h))
+    if run.init == "grey" or run.content_full is None:
+        grey = network.preprocess(np.full((h, w, 3), GREY))
+        return grey + settings.noise_ratio * rng.uniform(-20, 20, grey.shape).astype(np.float32)
+    content_input = network.preprocess(resize(run.content_full, w, h))
+    if run.init == "content":
+        return content_input
+    noise = rng.uniform(-20, 20, content_input.shape).astype(np.float32)
+    return settings.noise_ratio * noise + (1 - settings.noise_ratio) * content_input
+
+
+def _level(run, recorder, w, h, n, start):
+    """One level's optimisation at ``w`` x ``h`` for ``n`` passes from ``start``: ``(image, diverged)``."""
+    settings = run.settings
+    targets = [(b, style_grams(settings, scaled_style(s, w, h, settings.style_scale), run.precision))
+               for s, b in zip(run.styles, run.blend)]
+    content_input = None if run.content_full is None else run.network.preprocess(resize(run.content_full, w, h))
+    with tf.Graph().as_default(), tf.compat.v1.Session(config=session_config(run.precision)) as sess:
+        tf.compat.v1.set_random_seed(settings.seed)
+        model = load_vgg_model(settings.model, height=h, width=w, pooling=settings.pooling, verbose=False,
+                               calibrated=settings.calibrated)
+        costs = build_costs(sess, model, settings, content_input, targets)
+        if settings.optimizer == "lbfgs":
+            bounds = run.network.pixel_bounds(start.shape)
+            return lbfgs(sess, costs, model["input"], start, n, bounds, recorder.record), False
+        final = run_adam(sess, model, costs, start, n, settings.learning_rate, recorder)
+        if recorder.best_image is None:
+            raise NSTError("the optimisation diverged (the image became NaN) before any cost was "
+                           "finite; choose smaller weights or a smaller learning rate")
+        return recorder.best_image, not np.isfinite(final).all()  # its lowest-cost image, the last included
+
+
+def scaled_style(style, width, height, scale):
+    """The style image resized so its longest side is ``scale`` times the output's (aspect kept)."""
+    w, h = style_size(style.shape, width, height, scale)
+    check_image_size(w, h)
+    return resize(style, w, h)
+
+
+def _optimise(run, recorder):
+    """Every level in turn: ``(image, interrupted, terminated, diverged)``; Ctrl-C stops it."""
+    image, diverged = None, False
+    rng = np.random.default_rng(run.settings.seed)
+    try:
+        for level, (w, h, n) in enumerate(plan_levels(run.settings)):
+            recorder.level = level
+            if image is not None:  # a finer level starts afresh, from the coarser level's result
+                recorder.best_cost, recorder.best_image = float("inf"), image
+            image, level_diverged = _level(run, recorder, w, h, n, _start(run, w, h, image, rng))
+            diverged = diverged or level_diverged
+    except KeyboardInterrupt as exc:
+        return image, True, isinstance(exc, Terminated), diverged
+    return image, False, False, diverged
+
+
+def _finish(run, recorder, image, interrupted, terminated, diverged):
+    """The result at the final size and the history (see :func:`transfer`)."""
+    settings = run.settings
+    final_size = (settings.width, settings.height)
+    picked = recorder.best_image if interrupted else image
+    # at the final size: an interrupted or diverged finer level's best may be a coarser level's result
+    if picked is not None:
+        result = resize(run.network.deprocess(picked), *final_size)
+    else:
+        result = run.content_full if run.content_full is not None else np.full((*final_size[::-1], 3), 128, np.uint8)
+    if not interrupted and settings.save_every:
+        recorder.snapshot(len(recorder.history["total"]), image)
+    if settings.preserve_colors == "luminance":
+        result = colors.combine_luminance(result, resize(run.content, *final_size))
+    history = recorder.history
+    history.update(interrupted=interrupted, terminated=terminated, diverged=diverged,
+                   result_cost=recorder.best_cost if np.isfinite(recorder.best_cost) else None,
+                   precision=run.precision.name)
+    return result, history
+
+
+def _transfer(content, styles, settings, on_pass=None, on_snapshot=None):
+    """:func:`transfer` of checked inputs; ``content`` may be None (no content term) and ``styles`` empty."""
+    run = _prepare(content, styles, settings)
+    recorder = Recorder(run.shown, settings.save_every, on_pass, on_snapshot)
+    return _finish(run, recorder, *_optimise(run, recorder))
+
+
+def transfer(content, styles, settings=None, on_pass=None, on_snapshot=None):
+    """Stylise RGB ``content`` with one or more RGB ``styles``; returns ``(RGB image, history)``.
+
+    ``history`` is the :class:`Recorder`'s (per-pass costs, seconds, levels, snapshots) plus
+    ``'interrupted'``, ``'terminated'`` (stopped by SIGTERM: :class:`nst_utils.errors.Terminated`),
+    ``'diverged'`` (Adam's image became NaN: the lowest-cost image it passed is used instead),
+    ``'result_cost'`` (the total cost of the image returned, at its level; None if stopped before a pass) and
+    ``'precision'``, the one the run used (``'fp32'``, ``'bf16'`` or ``'fp16'``). ``on_pass`` and
+    ``on_snapshot`` are the :class:`Recorder`'s callbacks (a progress bar, a live view, files).
+    Adam's result is the lowest-cost image it passed, its last step's included; L-BFGS's its best.
+    Ctrl-C stops the run and returns the best image so far (at the final size); stopped before the
+    first pass, it returns the photo, and ``history['total']`` is empty.
+    """
+    settings = settings or Settings()
+    styles = list(styles)
+    check_rgb("content", content)
+    if not styles:
+        raise NSTError("transfer: styles is empty; give a list of one or more RGB style images (H, W, 3)")
+    for i, style in enumerate(styles):
+        check_rgb(f"styles[{i}]", style)
+    check_settings(settings, len(styles))
+    check_styles(settings, [np.shape(s) for s in styles])
+    return _transfer(content, styles, settings, on_pass, on_snapshot)
+
+
+def stylize(content_path, style_path, settings=None, on_pass=None, on_snapshot=None):
+    """:func:`transfer` of two image files (the demo's): ``(RGB image, history)``; ``settings`` default to
+    the assignment's recipe at its size, 400x300."""
+    return transfer(read_image(content_path), [read_image(style_path)], settings, on_pass, on_snapshot)
+
+
+def reconstruct(content=None, style=None, width=200, height=150, max_evaluations=100, **settings):
+    """Synthesise an image from white noise that matches only the content and/or the style of images.
+
+    ``content``/``style``: RGB arrays (resized to ``width`` x ``height``) or None. L-BFGS for
+    ``max_evaluations`` passes on the content cost at ``content_layer`` plus the style cost over
+    ``style_layers`` (Gatys et al., Fig. 1), from noise around mid-grey; ``settings``: any other
+    :class:`Settings` field (``content_layer``, ``style_layers``, ``calibrated``, ``seed``, ``model``).
+    Returns ``(RGB uint8 image, list of costs)``. Introduced in notebooks 02 and 04.
+    """
+    chosen = Settings(width=width, height=height, optimizer="lbfgs", iterations=max_evaluations,
+                      content_weight=1.0, style_weight=1.0, init="grey", noise_ratio=1.0, **settings)
+    styles = [] if style is None else [resize(np.asarray(style, np.uint8), width, height)]
+    check_settings(chosen, len(styles))
+    image, history = _transfer(None if content is None else np.asarray(content, np.uint8), styles, chosen)
+    return image, history["total"]

@@ -1,0 +1,299 @@
+"""Running the ``nst`` command once its options are read (:mod:`nst_utils.cli`): every input and output
+checked and the settings built (:func:`prepare`), the plan line (:func:`describe`), the engine's run with
+its progress bar and snapshot files, then the results written and one final line (:func:`finish`).
+
+Imports TensorFlow: :func:`nst_utils.cli.main` imports this module only when a run starts.
+"""
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from . import images
+from .engine import check_settings, transfer
+from .errors import NSTError, Terminated
+from .files import Outputs, check_no_overwrite, check_readable, image_bytes, refuse_folder, write_or_keep
+from .memory import check_styles
+from .network import find_weights, read_network
+from .precision import resolve
+from .settings import ART_LONGEST_SIDE, OPTIMIZERS, Settings, plan_levels
+from .speed import estimate
+from .stops import interrupts_deferred, stop_code, stopped
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+#: The ``--init`` values that are no image file.
+STARTS = ("noise", "content")
+#: A side derived from the photo's aspect below this is refused (a 4000x10 strip would give 512x1).
+MIN_DERIVED_SIDE = 16
+#: ``--gif`` without ``--save-every``: a snapshot every iterations/this passes.
+GIF_FRAMES = 25
+#: The options that, left out, take the recipe's or the command's default.
+CHOSEN = ("optimizer", "iterations", "content_weight", "style_weight", "learning_rate", "noise_ratio")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Inputs, settings and outputs, checked before the run.
+
+def prepare(args, outputs=None):
+    """Check every input and output and build the settings; nothing is written (output folders that are
+    missing are made, and listed in ``outputs.created``). Returns (content, styles, settings, alpha)."""
+    outputs = outputs if outputs is not None else Outputs()
+    check_output_names(args)
+    make = Settings if args.recipe else Settings.art
+    init = make().init if args.init is None else args.init
+    check_inputs(args, init)
+    content = images.read_image(args.content)
+    alpha = images.read_alpha(args.content)
+    styles = [images.read_image(s) for s in args.styles]
+    if init not in STARTS:
+        init = images.read_image(init)
+    width, height = output_size(args, content)
+    if args.model is not None:
+        find_weights(args.model)
+    settings = build_settings(args, make, init, width, height)
+    check_settings(settings, len(styles))
+    check_styles(settings, [s.shape for s in styles], label="--style-scale")
+    plan_outputs(args, settings, outputs)
+    return content, styles, settings, alpha
+
+
+def steps_folder(args):
+    """Where ``--save-every`` puts its snapshots (``OUTNAME_steps/`` beside the output), or None."""
+    return args.output.with_name(f"{args.output.stem}_steps") if args.save_every else None
+
+
+def check_output_names(args):
+    """NSTError unless the output and GIF names are files of their kind."""
+    refuse_folder(args.output, "output image")
+    if args.output.suffix.lower() not in IMAGE_SUFFIXES:
+        raise NSTError(f"{args.output}: end the output name with .png or .jpg")
+    if args.gif is not None and args.gif.suffix.lower() != ".gif":
+        raise NSTError(f"{args.gif}: the --gif file name must end with .gif")
+
+
+def check_inputs(args, init):
+    """NSTError if an output would overwrite an input, or an input exists but cannot be read."""
+    inputs = [("content photo", args.content)] + [("style image", s) for s in args.styles]
+    if init not in STARTS:
+        inputs.append(("--init image", Path(init)))
+    if args.model is not None:
+        inputs.append(("weight file", args.model))
+    targets = [("output image", args.output)] + ([("GIF", args.gif)] if args.gif is not None else [])
+    check_no_overwrite(inputs, targets, steps_folder(args))
+    for what, path in inputs:
+        check_readable(path, what)
+
+
+def output_size(args, content):
+    """``(width, height)``: as given, the missing side from the photo's aspect, or the default size; NSTError
+    if a side taken from the aspect would be too thin."""
+    width, height = args.width, args.height
+    derived = None  # (the smallest side taken from the photo's aspect, how the size was given)
+    if width is None and height is None and args.recipe:
+        width, height = Settings.width, Settings.height
+    elif width is None and height is None:  # the longest side ART_LONGEST_SIDE, the photo's aspect
+        scale = ART_LONGEST_SIDE / max(content.shape[:2])
+        width, height = max(1, round(content.shape[1] * scale)), max(1, round(content.shape[0] * scale))
+        derived = (min(width, height), "at the default size")
+    elif width is None:
+        width = max(1, round(height * content.shape[1] / content.shape[0]))
+        derived = (width, f"with --height {height}")
+    elif height is None:
+        height = max(1, round(width * content.shape[0] / content.shape[1]))
+        derived = (height, f"with --width {width}")
+    if derived is not None and derived[0] < MIN_DERIVED_SIDE:
+        raise NSTError(f"{args.content}: a {content.shape[1]}x{content.shape[0]} photo gives a {width}x{height} "
+                       f"picture {derived[1]}; give both --width and --height (or crop the photo)")
+    return width, height
+
+
+def build_settings(args, make, init, width, height):
+    """The run's settings: the options given, the others from ``make`` (:class:`Settings`, the recipe, or
+    :meth:`Settings.art`); NSTError for an option that would have no effect."""
+    given = {key: getattr(args, key) for key in CHOSEN if getattr(args, key) is not None}
+    settings = make(width=width, height=height, **given, tv_weight=args.tv_weight,
+                    style_blend_weights=args.style_blend_weights, style_scale=args.style_scale,
+                    preserve_colors=args.preserve_colors, init=init, seed=args.seed, levels=args.levels,
+                    save_every=args.save_every, model=str(args.model) if args.model else None,
+                    pooling=args.pooling, calibrated=not args.raw_network, precision=args.precision)
+    if args.learning_rate is not None and settings.optimizer != "adam":  # else silently without effect
+        raise NSTError(f"--learning-rate {args.learning_rate:g} is for Adam; L-BFGS chooses its own steps: add "
+                       f"--optimizer adam, or leave the learning rate out")
+    if args.noise_ratio is not None and not (isinstance(init, str) and init == "noise"):
+        raise NSTError(f"--noise-ratio {args.noise_ratio:g} is for the noise start; add --init noise, or leave "
+                       f"the noise ratio out")
+    if args.gif is not None and not settings.save_every:
+        settings.save_every = max(1, settings.iterations // GIF_FRAMES)
+    return settings
+
+
+def passes(settings):
+    """The forward+backward passes of a run, over all its levels."""
+    return sum(n for _, _, n in plan_levels(settings))
+
+
+def plan_outputs(args, settings, outputs):
+    """Check every output with its real name, and the free space for the most it may take."""
+    width, height, every = settings.width, settings.height, settings.save_every
+    frames = passes(settings) // every + 2 if every else 0
+    outputs.file(args.output, "output image", image_bytes(width, height))
+    steps = steps_folder(args)
+    if steps is not None:
+        outputs.folder(steps, "--save-every snapshots", steps=True)
+        outputs.file(steps / "0000.png", "--save-every snapshots", frames * image_bytes(width, height, 3))
+    if args.gif is not None:
+        outputs.file(args.gif, "GIF", frames * image_bytes(width, height, 1))
+    outputs.check_space()
+
+
+# ----------------------------------------------------------------------------------------------------
+# The plan line and the run.
+
+def alpha_note(args, alpha):
+    """What the plan line says about the photo's transparency ('' if it has none)."""
+    if alpha is None:
+        return ""
+    if images.can_hold_alpha(args.output):
+        return "; keeps the photo's transparency"
+    return f"; the photo's transparency is dropped ({args.output.suffix} cannot hold it: use .png to keep it)"
+
+
+def describe(settings, style_shapes=(), note=""):
+    """The plan line: sizes, passes, optimiser, weights, network, precision, estimated time and memory (the
+    larger of the optimisation and the scaled style images' own pass)."""
+    levels = plan_levels(settings)
+    seconds, memory = estimate(settings, style_shapes=style_shapes)
+    steps = " -> ".join(f"{w}x{h} ({n} it)" for w, h, n in levels)
+    network = read_network(settings.model).name.split(" (")[0]
+    precision = resolve(settings.precision)
+    state = "calibrated" if settings.calibrated else "raw"
+    return (f"nst: {steps} with {OPTIMIZERS[settings.optimizer]}, alpha {settings.content_weight:g}, beta "
+            f"{settings.style_weight:g}, on {network} ({state}) in {precision.name} ({precision.reason}); "
+            f"estimated {seconds / 60:.1f} min and {memory / 1e9:.1f} GB peak memory{note}")
+
+
+@contextmanager
+def progress_bar(settings, quiet):
+    """A progress bar on stderr (ETA and costs) for the run's passes; yields the engine's ``on_pass``."""
+    bar = tqdm(total=passes(settings), disable=quiet, file=sys.stderr, unit="it", dynamic_ncols=True,
+               desc="style transfer")
+
+    def on_pass(p):
+        bar.set_postfix_str(f"cost {p['total']:.3g} (content {p['content']:.3g}, style {p['style']:.3g})",
+                            refresh=False)
+        bar.update()
+
+    try:
+        yield on_pass
+    finally:
+        bar.close()
+
+
+def run(args, outputs):
+    """One run: checks, plan line, optimisation, results. Returns the exit code."""
+    stage = "while starting"
+    try:
+        content, styles, settings, alpha = prepare(args, outputs)
+        print(describe(settings, [s.shape for s in styles], alpha_note(args, alpha)), file=sys.stderr)
+        stage = "before any image was made"
+        steps = steps_folder(args)
+        snapshots = images.Snapshots(steps) if steps is not None else None
+        with progress_bar(settings, args.quiet) as on_pass:
+            image, history = transfer(content, styles, settings, on_pass=on_pass, on_snapshot=snapshots)
+        if snapshots is not None:
+            snapshots.finish()  # the earlier run's other snapshots go
+    except KeyboardInterrupt as exc:
+        print(f"nst: {stopped(exc)} {stage}; nothing written", file=sys.stderr)
+        return stop_code(exc)
+    if history["interrupted"] and not history["total"]:
+        stop = Terminated() if history.get("terminated") else KeyboardInterrupt()
+        print(f"nst: {stopped(stop)} before the first iteration; nothing written", file=sys.stderr)
+        return stop_code(stop)
+    return finish(args, settings, image, alpha, history, snapshots)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Writing the results.
+
+def check_result(image, settings, history):
+    """NSTError (nothing is written) unless ``image`` is RGB at the size asked for and some cost was finite."""
+    shape = None if image is None else np.shape(image)
+    if shape != (settings.height, settings.width, 3):
+        got = "no image" if shape is None else (f"{shape[1]}x{shape[0]} pixels" if len(shape) >= 2 else f"shape {shape}")
+        raise NSTError(f"the result is {got}, not the {settings.width}x{settings.height} asked for, so it was not "
+                       f"written; please report this with the command you ran")
+    totals = history["total"]
+    if totals and not np.isfinite(totals).any():
+        raise NSTError(f"every cost was {totals[0]} (the costs overflow with alpha {settings.content_weight:g}, "
+                       f"beta {settings.style_weight:g}, TV weight {settings.tv_weight:g}), so no image was "
+                       f"written; choose smaller weights")
+
+
+def finish(args, settings, image, alpha, history, snapshots=None):
+    """Write the image (and GIF) of a run that made at least one pass; print one final line; the exit code.
+    ``snapshots``: the run's :class:`nst_utils.images.Snapshots`, if it saved any."""
+    interrupted = history["interrupted"]
+    done, problems, late_stop = [], [], None
+    if snapshots is not None and snapshots.error is not None:
+        problems.append(f"the snapshots stopped at {snapshots.error}")
+    saved = snapshots.saved if snapshots is not None else []
+    told = f"{len(saved)} snapshot{'s' if len(saved) > 1 else ''} in {snapshots.folder}" if saved else None
+    keep_alpha = alpha if images.can_hold_alpha(args.output) else None
+    what = "best image so far" if interrupted else "image"
+    try:
+        check_result(image, settings, history)
+        with interrupts_deferred():  # a second Ctrl-C now waits: the image is written whole first
+            write_or_keep(args.output, lambda p: images.save_image(p, image, alpha=keep_alpha), what, done,
+                          problems)
+        if args.gif is not None:
+            if history["snapshots"]:
+                size = (settings.width, settings.height)
+                write_or_keep(args.gif, lambda p: images.write_gif(p, history["snapshots"], size), "GIF", done,
+                              problems)
+            else:
+                problems.append("no snapshot was taken, so no GIF was written")
+    except KeyboardInterrupt as exc:
+        late_stop = exc
+    except NSTError as exc:
+        problems.append(str(exc))
+
+    done += [told] if told else []
+    kept = any(" is kept at " in p for p in problems)
+    said = problems + ([f"saved {_join(done)}"] if done else [] if kept else ["nothing written"])
+    return _final_line(args, history, said, done, problems, late_stop)
+
+
+def _final_line(args, history, said, done, problems, late_stop):
+    """Print the run's last line, saying what is on disk (``said``); the exit code."""
+    interrupted = history["interrupted"]
+    first = Terminated() if history.get("terminated") else KeyboardInterrupt()
+    if late_stop is not None:  # Ctrl-C while writing: say what is on disk and what is not
+        gif_told = any(d.startswith("the GIF") for d in done) or any("the GIF" in p for p in problems)
+        if args.gif is not None and not gif_told:
+            said.append("no GIF written")
+        head = f"{stopped(first)} after {len(history['total'])} iterations, then " if interrupted else ""
+        print(f"nst: {head}{stopped(late_stop)} while writing; {'; '.join(said)}", file=sys.stderr)
+        return stop_code(late_stop)
+    if interrupted:
+        print(f"nst: {stopped(first)} after {len(history['total'])} iterations; {'; '.join(said)}", file=sys.stderr)
+        return stop_code(first)
+    if problems:
+        print(f"nst: error: {'; '.join(said)}", file=sys.stderr)
+        return 1
+    costs = f"total cost {history['total'][0]:.4g} -> {history['result_cost']:.4g}"  # of the image written
+    if history.get("diverged"):
+        costs += (" (Adam diverged: its image became NaN, so the lowest-cost image it passed was written; "
+                  "a smaller --learning-rate avoids it)")
+    print(f"nst: {costs}", file=sys.stderr)
+    try:
+        print(args.output, flush=True)
+    except BrokenPipeError:  # `nst ... | head -0`: the picture is written; nobody reads its name
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that Python's exit flush is quiet
+    return 0
+
+
+def _join(items):
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
