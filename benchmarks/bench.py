@@ -71,7 +71,7 @@ def time_size(width, height, iterations, precision):
     import numpy as np
 
     import nst_utils as nst
-    from nst_utils.transfer import gflop_per_iteration, matmul_timer
+    from nst_utils.speed import gflop_per_iteration, matmul_timer
 
     with recipe_step(width, height, precision) as (sess, step, chosen, first):
         peak = peak_bytes()  # before the matmul below adds its own buffers
@@ -111,11 +111,11 @@ def peak_bytes():
 
 def run_transfer(optimizer, iterations, width, height, precision="fp32"):
     import nst_utils as nst
-    from nst_utils.transfer import Settings, transfer
+    from nst_utils import Settings, transfer
 
     content = nst.read_image(nst.CONFIG.CONTENT_IMAGE)
     style = nst.read_image(nst.CONFIG.STYLE_IMAGE)
-    settings = Settings(width=width, height=height, optimizer=optimizer, iterations=iterations, progress=False,
+    settings = Settings(width=width, height=height, optimizer=optimizer, iterations=iterations,
                         precision=precision)
     start = time.perf_counter()
     _, history = transfer(content, [style], settings)

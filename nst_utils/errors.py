@@ -19,7 +19,7 @@ class Terminated(KeyboardInterrupt):
 #: The weights stop well below float32's 3.4e38, where the costs would overflow to inf and NaN; Adam's
 #: learning rate is a step in pixel levels, so more than the whole 0..255 range means nothing; the
 #: seed must be one numpy's and TensorFlow's generators take. Used by the ``nst`` options' types and by
-#: :func:`nst_utils.transfer.check_settings`, so the command and notebook 06 refuse the same values.
+#: :func:`nst_utils.engine.check_settings`, so the command and notebook 06 refuse the same values.
 LIMITS = {
     "iterations": (1, 1_000_000, True, False),
     "learning_rate": (0, 255, False, True),

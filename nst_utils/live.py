@@ -8,18 +8,20 @@ import io
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .settings import RECIPE_WEIGHTS
+
 
 class LiveView:
     """The current image beside the weighted cost curves so far, as one PNG display updated in place."""
 
-    def __init__(self, num_iterations, weights=(10, 40)):
+    def __init__(self, num_iterations, weights=RECIPE_WEIGHTS):
         from IPython.display import DisplayHandle
 
         self.num_iterations, self.weights = num_iterations, weights
         self.handle, self.shown = DisplayHandle(), False
 
     @classmethod
-    def in_notebook(cls, num_iterations, weights=(10, 40)):
+    def in_notebook(cls, num_iterations, weights=RECIPE_WEIGHTS):
         """A LiveView when running in a Jupyter kernel, else None (nothing to draw on)."""
         try:
             from IPython import get_ipython

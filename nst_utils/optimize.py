@@ -15,7 +15,7 @@ from .costs import compute_content_cost, compute_style_cost, delay_gram_gradient
 from .engine import Recorder
 from .images import to_rgb
 from .live import LiveView
-from .settings import CONTENT_LAYER, STYLE_LAYERS, Settings
+from .settings import CONTENT_LAYER, RECIPE_WEIGHTS, STYLE_LAYERS, Settings
 
 
 class _Bar(tqdm):
@@ -80,7 +80,7 @@ class Watch:
     """
 
     def __init__(self, sess, model, costs, num_iterations, every=5, print_every=20, live=False, progress=False,
-                 weights=(Settings.content_weight, Settings.style_weight)):
+                 weights=RECIPE_WEIGHTS):
         delay_gram_gradients(costs["total"].graph)  # less memory in the steps, same numbers (nst_utils.costs)
         self.sess, self.model, self.costs, self.every = sess, model, costs, every
         self.recorder = Recorder(to_rgb, print_every, on_snapshot=self._show)

@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from .settings import RECIPE_WEIGHTS
+
 
 def _show_photos(fig):
     """Show a figure of photos: as JPEG in a notebook (inline backend), else with ``plt.show()``."""
@@ -52,7 +54,7 @@ def show_snapshots(history, title="The generated image as the optimisation runs"
                 columns=min(columns, len(snapshots)))
 
 
-def plot_costs(history, title="Costs during the optimisation", weights=(10, 40)):
+def plot_costs(history, title="Costs during the optimisation", weights=RECIPE_WEIGHTS):
     """Total, weighted content and weighted style cost per iteration, on a log scale."""
     alpha, beta = weights
     fig, ax = plt.subplots(figsize=(7, 4))

@@ -63,6 +63,9 @@ class Settings:
         return cls(**{**ART, **changes})
 
 
+#: The recipe's (alpha, beta): the weights the cost plots and the live view show by default.
+RECIPE_WEIGHTS = (Settings.content_weight, Settings.style_weight)
+
 #: The ``nst`` command's defaults, for art: L-BFGS reaches the recipe's cost 2.6x sooner (make bench;
 #: notebook 06), so the same minutes buy a converged picture at a larger size; the style weight is raised
 #: because a converged L-BFGS result follows alpha/beta closely, where 200 Adam steps stop short of the

@@ -369,7 +369,7 @@ def fig_expected_05_result():
     import nst_utils as nst
     from PIL import Image
 
-    image, _ = nst.stylize(num_iterations=200, seed=1, print_every=0, progress=False)
+    image, _ = nst.stylize(nst.CONFIG.CONTENT_IMAGE, nst.CONFIG.STYLE_IMAGE, nst.Settings(seed=1))
     OUT.mkdir(parents=True, exist_ok=True)
     Image.fromarray(image).save(OUT / "expected_05_result.jpg", quality=90)
 
