@@ -35,8 +35,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .config import CONFIG
-
 try:
     import fcntl
 except ImportError:  # Windows: no flock; concurrent runs to one destination are not detected there
@@ -47,7 +45,8 @@ KNOWN_MD5 = (
     "8ee3263992981a1d26e73b3ca028a123",  # old MatConvNet format
     "106118b7cf60435e6d8e04f6a6dc3657",  # new MatConvNet format
 )
-DEFAULT_DEST = CONFIG.VGG_MODEL
+DEFAULT_DEST = Path(__file__).resolve().parent.parent / "data" / "imagenet-vgg-verydeep-19.mat"  # CONFIG.VGG_MODEL:
+# this module is loaded on its own too (no package, no TensorFlow: tests/test_weights.py), so it names the path itself
 DEFAULT_TIMEOUT = 30
 MAX_TIMEOUT = 24 * 3600  # sockets refuse much larger timeouts; a day is "wait as long as it takes"
 STALL_BYTES = 1024  # fewer bytes than this in --timeout seconds: the transfer has stalled
