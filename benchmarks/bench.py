@@ -17,8 +17,12 @@
    recipe of 3) and for L-BFGS to reach the same cost, and their ratio (both from the first pass: the
    set-up before it, loading and Gram matrices, is the same code for both).
 5. A 1920x1080 coarse-to-fine L-BFGS run: time and peak RSS.
+6. The ``nst`` command's default run (``Settings.art()``, the photo's aspect at 512 pixels) on a bundled
+   pair, in fp32 and as ``auto`` chooses: time, final cost, and the two pictures measured against each
+   other in fp32: each one's style cost per style layer against the painting and its content cost
+   against the photo (the pictures are kept for a look; the path is printed).
 Each measurement runs in its own process so that peak memory is its own.
-``python benchmarks/bench.py [cpu] [steps] [profile] [recipe] [optimizers] [hires]`` runs a subset.
+``python benchmarks/bench.py [cpu] [steps] [profile] [recipe] [optimizers] [hires] [defaults]`` runs a subset.
 """
 import contextlib
 import json
@@ -37,6 +41,11 @@ TARGETS = ("targets: fp32 >= 85 % of the fp32 matmul rate, <= 2 GB peak at 400x3
 RECIPE_TARGET = "target with AMX-BF16: bf16 >= 4x faster than fp32, final cost within 2 %"
 OPTIMIZER_TARGET = "target: L-BFGS reaches the 200-Adam cost >= 5x sooner"
 HIRES_TARGET = "target: 1920x1080 in <= 15 minutes and <= 8 GB on 2 cores"
+DEFAULTS_TARGET = ("target where auto is bf16: <= 0.7x the fp32 time, each layer's style cost within 1.5x of "
+                   "fp32's, the pictures indistinguishable by eye")
+#: The pair of the default run, and where its pictures are kept.
+DEFAULTS_PAIR = ("content/chelsea.jpg", "style/brush_strokes.jpg")
+DEFAULTS_DIR = Path(tempfile.gettempdir()) / "nst-bench-defaults"
 PROFILE_MARK = "--- profiled steps ---"
 
 
@@ -121,6 +130,74 @@ def run_transfer(optimizer, iterations, width, height, precision="fp32"):
     _, history = transfer(content, [style], settings)
     return {"total": history["total"], "seconds": history["seconds"], "level": history["level"],
             "wall": time.perf_counter() - start, "peak_bytes": peak_bytes()}
+
+
+def run_default(precision):
+    """The nst command's default run on :data:`DEFAULTS_PAIR` in ``precision``; the picture is saved."""
+    import nst_utils as nst
+    from nst_utils import Settings, transfer
+
+    content, style = (nst.read_image(nst.CONFIG.IMG_DIR / name) for name in DEFAULTS_PAIR)
+    settings = default_settings(content, precision)
+    start = time.perf_counter()
+    image, history = transfer(content, [style], settings)
+    wall = time.perf_counter() - start
+    DEFAULTS_DIR.mkdir(exist_ok=True)
+    path = nst.save_image(DEFAULTS_DIR / f"{history['precision']}.png", image)
+    return {"precision": history["precision"], "wall": wall, "result_cost": history["result_cost"],
+            "path": str(path)}
+
+
+def default_settings(content, precision):
+    from nst_utils.settings import ART_LONGEST_SIDE, Settings
+
+    scale = ART_LONGEST_SIDE / max(content.shape[:2])
+    return Settings.art(width=round(content.shape[1] * scale), height=round(content.shape[0] * scale),
+                        precision=precision)
+
+
+def match(picture, content, style, settings):
+    """In fp32: the picture's style cost at each style layer against the painting, and its content cost."""
+    import numpy as np
+
+    import nst_utils as nst
+    from nst_utils import engine, tf
+
+    target = engine.style_grams(settings, engine.scaled_style(style, settings.width, settings.height, 1.0), "fp32")
+    own = engine.style_grams(settings, picture, "fp32")
+    costs = {layer: float(((target[layer] - own[layer]) ** 2).sum() / (4 * own[layer].shape[0] ** 2))
+             for layer, _ in settings.style_layers}
+    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+        model = nst.load_vgg_model(height=settings.height, width=settings.width, verbose=False)
+        out = model[settings.content_layer]
+        acts = []
+        for image in (nst.images.resize(content, settings.width, settings.height), picture):
+            model["input"].load(nst.reshape_and_normalize_image(image), sess)
+            acts.append(sess.run(out))
+    costs["content"] = float(((acts[0] - acts[1]) ** 2).sum() / (4 * np.prod(acts[0].shape[1:])))
+    return costs
+
+
+def bench_defaults():
+    import nst_utils as nst
+    from nst_utils.precision import resolve
+
+    runs = {p: child("--child", "default", p) for p in ("fp32", "auto")}
+    auto = runs["auto"]
+    print(f"auto is {resolve('auto')}")
+    content, style = (nst.read_image(nst.CONFIG.IMG_DIR / name) for name in DEFAULTS_PAIR)
+    settings = default_settings(content, "fp32")
+    matches = {p: match(nst.read_image(r["path"]), content, style, settings) for p, r in runs.items()}
+    for p, r in runs.items():
+        print(f"nst's defaults on {' + '.join(Path(n).name for n in DEFAULTS_PAIR)}, {settings.width}x{settings.height}, "
+              f"{r['precision']}: {r['wall']:.0f} s, final cost {r['result_cost']:.4g} ({r['path']})")
+    print(f"{auto['precision']} against fp32: {auto['wall'] / runs['fp32']['wall']:.2f}x the time, final cost "
+          f"{100 * (auto['result_cost'] / runs['fp32']['result_cost'] - 1):+.1f} %")
+    print("each picture's cost against the painting per style layer, and against the photo (content), in fp32:")
+    for key in matches["fp32"]:
+        a, b = matches["fp32"][key], matches["auto"][key]
+        print(f"  {key:8s} fp32 {a:.4g}  {auto['precision']} {b:.4g}  ratio {b / a:.2f}")
+    print(DEFAULTS_TARGET)
 
 
 def child(*args, script=__file__, env=None, lines=False):
@@ -255,6 +332,8 @@ def main():
             import torch_peer
 
             result = torch_peer.export(rest[2], *map(int, rest[:2]))
+        elif kind == "default":
+            result = run_default(rest[0])
         elif kind == "size":
             result = time_size(*map(int, rest[:3]), rest[3])
         else:
@@ -262,7 +341,7 @@ def main():
         print(json.dumps(result))
         return
     sections = {"cpu": bench_cpu, "steps": bench_steps, "profile": bench_profile, "recipe": bench_recipe,
-                "optimizers": bench_optimizers, "hires": bench_hires}
+                "optimizers": bench_optimizers, "hires": bench_hires, "defaults": bench_defaults}
     for name in args or list(sections):
         print(f"== {name}", flush=True)
         sections[name]()

@@ -1,22 +1,23 @@
 """The arithmetic a session uses: ``auto``, ``fp32`` or ``bf16``, applied where the session is made.
 
-Introduced in notebook 05 (its session) and used by ``stylize``, ``transfer.Settings(precision=...)`` and
+Introduced in notebook 05 (its session) and used by the engine (``Settings(precision=...)``) and
 ``nst --precision``. The graph stays plain float32 graph code; the precision is a grappler rewrite of
 the session's graph (:func:`session_config`):
 
 - ``bf16``: TensorFlow's oneDNN auto mixed precision. Convolutions, their gradients, ReLU and pooling
   run in bfloat16; the Gram matrices, the cost differences and every sum stay float32. On CPUs with
   AMX-BF16 (Intel Xeon 4th generation and later) a step was 4.6x faster, its final cost within 1 %
-  (issue 10's measurement); with AVX512-BF16 but no AMX (AMD Zen 4) 1.8x faster (``make bench``, README);
-  with plain AVX-512 oneDNN emulates bfloat16, slower than float32.
+  (issue 10's measurement); with AVX512-BF16 but no AMX (AMD Zen 4 and Zen 5) 1.6-1.8x faster (``make
+  bench``, README); with plain AVX-512 oneDNN emulates bfloat16, slower than float32.
 - ``fp16``: float16 mixed precision on a GPU with tensor cores (CUDA compute capability 7.0 or newer, the
   oldest grappler's rewrite accepts), the same ops kept in float32; what ``auto`` picks there.
 - ``fp32``: float32 throughout.
 
-``auto`` is ``fp16`` on such a GPU, ``fp32`` on an older one, ``bf16`` where the CPU has AMX-BF16 and
-oneDNN may use it, ``fp32`` elsewhere, so that no machine gets slower. ``bf16`` asked for is ``fp32`` where
-oneDNN cannot run it (no AVX-512) and on a GPU (its rewrite touches only ops placed on the CPU). The CPU's
-features are read from its flags (``/proc/cpuinfo``, Linux); elsewhere ``auto`` and ``bf16`` are ``fp32``.
+``auto`` is ``fp16`` on such a GPU, ``fp32`` on an older one, ``bf16`` where the CPU runs bfloat16
+natively (AMX-BF16 or AVX512-BF16) and oneDNN may use it, ``fp32`` elsewhere, so that no machine gets
+slower. ``bf16`` asked for is ``fp32`` where oneDNN cannot run it (no AVX-512) and on a GPU (its rewrite
+touches only ops placed on the CPU). The CPU's features are read from its flags (``/proc/cpuinfo``,
+Linux); elsewhere ``auto`` and ``bf16`` are ``fp32``.
 """
 import os
 from dataclasses import dataclass
@@ -82,6 +83,22 @@ def bf16_usable(flags=None):
     return onednn_enabled() and allowed and {"avx512f", "avx512bw"} <= flags
 
 
+#: oneDNN's instruction-set caps (``ONEDNN_MAX_CPU_ISA``) at or above the first with native bfloat16
+#: (``AVX512_CORE_BF16``): the ones below it emulate bfloat16 or cannot run it.
+_NATIVE_BF16_CAPS = ("ALL", "DEFAULT", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX", "AVX10")
+
+
+def native_bf16(flags=None):
+    """The CPU feature with which oneDNN runs bfloat16 natively here, ``'AMX-BF16'`` or ``'AVX512-BF16'``,
+    or None (none, or ``ONEDNN_MAX_CPU_ISA`` caps oneDNN below it, or oneDNN is off)."""
+    flags = cpu_flags() if flags is None else flags
+    if amx_usable(flags):
+        return "AMX-BF16"
+    if "avx512_bf16" in flags and bf16_usable(flags) and _isa_cap().startswith(_NATIVE_BF16_CAPS):
+        return "AVX512-BF16"
+    return None
+
+
 #: The oldest CUDA compute capability whose float16 grappler's auto mixed precision rewrites (Volta).
 FP16_MIN_CAPABILITY = (7, 0)
 
@@ -117,7 +134,7 @@ def resolve(precision="auto", flags=None, gpu=None):
         return Precision("fp32", precision, f"auto: a GPU of compute capability {version}; float16 mixed "
                                             f"precision needs 7.0 or newer")
     flags = cpu_flags() if flags is None else flags
-    amx = amx_usable(flags)
+    native = native_bf16(flags)
     if precision == "bf16":
         if not onednn_enabled():
             return Precision("fp32", precision, "bf16 asked, but TF_ENABLE_ONEDNN_OPTS=0 turns off oneDNN, "
@@ -125,16 +142,14 @@ def resolve(precision="auto", flags=None, gpu=None):
         if not bf16_usable(flags):
             return Precision("fp32", precision, "bf16 asked, but oneDNN needs AVX-512 for it, which this CPU "
                                                 "lacks or ONEDNN_MAX_CPU_ISA hides")
-        if amx:
+        if native:
             return Precision("bf16", precision, "as asked")
-        if "avx512_bf16" in flags:
-            return Precision("bf16", precision, "as asked; no AMX-BF16 here, but AVX512-BF16: make bench says "
-                                                "whether it beats fp32 on this CPU")
-        return Precision("bf16", precision, "as asked; this CPU has no bf16 instructions, so oneDNN emulates "
-                                            "them: slower than fp32")
-    if amx:
-        return Precision("bf16", precision, "auto: this CPU has AMX-BF16")
-    return Precision("fp32", precision, "auto: no usable AMX-BF16 on this CPU")
+        return Precision("bf16", precision, "as asked; oneDNN emulates bfloat16 here, slower than fp32: the CPU "
+                                            "has neither AVX512-BF16 nor AMX-BF16, or ONEDNN_MAX_CPU_ISA hides them")
+    if native:
+        return Precision("bf16", precision, f"auto: this CPU runs bfloat16 natively with {native}, faster than fp32")
+    return Precision("fp32", precision, "auto: oneDNN has no native bfloat16 here, neither AMX-BF16 nor "
+                                        "AVX512-BF16, and emulated bfloat16 is slower than fp32")
 
 
 def session_config(precision="auto"):

@@ -29,20 +29,28 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     assert precision.cpu_flags(tmp_path / "missing") == set()
 
 
-@pytest.mark.parametrize("flags, gpu, name", [(AMX, (), "bf16"), (AVX512_BF16, (), "fp32"), (AVX2, (), "fp32"),
+@pytest.mark.parametrize("flags, gpu, name", [(AMX, (), "bf16"), (AVX512_BF16, (), "bf16"), (AVX512, (), "fp32"),
+                                              (AVX2, (), "fp32"),
                                               (set(), (), "fp32"), (AVX2, (8, 6), "fp16"), (AMX, (7, 0), "fp16"),
                                               (AMX, (6, 1), "fp32"), (AVX2, (0, 0), "fp32")])
-def test_auto_is_bf16_only_with_amx_and_fp16_on_a_gpu_with_tensor_cores(onednn_unrestricted, flags, gpu, name):
+def test_auto_is_bf16_only_with_native_bf16_and_fp16_on_a_gpu_with_tensor_cores(onednn_unrestricted, flags, gpu, name):
     chosen = precision.resolve("auto", flags=flags, gpu=gpu)
     assert chosen.name == name
     assert str(chosen).startswith(f"Precision: {name} (auto")
 
 
-@pytest.mark.parametrize("env, value", [("ONEDNN_MAX_CPU_ISA", "AVX2"), ("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_BF16"),
-                                        ("DNNL_MAX_CPU_ISA", "AVX512_CORE"), ("TF_ENABLE_ONEDNN_OPTS", "0")])
-def test_auto_is_fp32_when_onednn_may_not_use_amx(onednn_unrestricted, monkeypatch, env, value):
+@pytest.mark.parametrize("env, value", [("ONEDNN_MAX_CPU_ISA", "AVX2"), ("DNNL_MAX_CPU_ISA", "AVX512_CORE"),
+                                        ("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_VNNI"), ("TF_ENABLE_ONEDNN_OPTS", "0")])
+def test_auto_is_fp32_when_onednn_may_not_run_bf16_natively(onednn_unrestricted, monkeypatch, env, value):
     monkeypatch.setenv(env, value)
     assert precision.resolve("auto", flags=AMX, gpu=()).name == "fp32"
+    assert precision.resolve("auto", flags=AVX512_BF16, gpu=()).name == "fp32"
+
+
+def test_auto_uses_avx512_bf16_where_the_cap_hides_only_amx(onednn_unrestricted, monkeypatch):
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_BF16")
+    chosen = precision.resolve("auto", flags=AMX, gpu=())
+    assert chosen.name == "bf16" and "AVX512-BF16" in chosen.reason
 
 
 @pytest.mark.parametrize("value", ["AVX512_CORE_AMX", "ALL", "avx10_1_512_amx_fp16"])
@@ -58,7 +66,7 @@ def test_explicit_choices_and_what_they_say(onednn_unrestricted, monkeypatch):
     old_gpu = precision.resolve("auto", flags=AMX, gpu=(6, 1))
     assert "compute capability 6.1" in old_gpu.reason and "7.0" in old_gpu.reason
     assert precision.resolve("bf16", flags=AMX, gpu=()).reason == "as asked"
-    assert "make bench" in precision.resolve("bf16", flags=AVX512_BF16, gpu=()).reason
+    assert precision.resolve("bf16", flags=AVX512_BF16, gpu=()).reason == "as asked"
     assert "emulates" in precision.resolve("bf16", flags=AVX512, gpu=()).reason
     no_avx512 = precision.resolve("bf16", flags=AVX2, gpu=())  # a bf16 session would fail there
     assert no_avx512.name == "fp32" and "needs AVX-512" in no_avx512.reason
