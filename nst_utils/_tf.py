@@ -11,18 +11,30 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+def _flush_stderr():
+    try:
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):  # no stderr (``2>&-``), or one that cannot be written
+        pass
+
+
 def _import_tensorflow_quietly():
-    sys.stderr.flush()
-    saved = os.dup(2)
+    _flush_stderr()
     devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        saved = os.dup(2)
+    except OSError:  # file descriptor 2 is closed: /dev/null takes its place, and stays (no file gets it later)
+        saved = None
     try:
         os.dup2(devnull, 2)
         import tensorflow
     finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        _flush_stderr()
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)
+        if devnull != 2:
+            os.close(devnull)
     return tensorflow
 
 

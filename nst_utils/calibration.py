@@ -18,6 +18,7 @@ in ``CONFIG.CALIBRATION_CACHE``.
 import dataclasses
 import hashlib
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -85,21 +86,75 @@ def apply_factors(network, factors):
     return dataclasses.replace(network, layers=tuple(layers), factors=dict(factors))
 
 
+#: The largest factor :func:`factors_from_means` makes (a layer that never fires); a cached one above it,
+#: or one that is not a positive finite number, is damage.
+MAX_FACTOR = TARGET_MEAN / 1e-12
+
+
 def _read_json(path):
+    """The JSON object (a dict) at ``path``; {} if it is missing, unreadable, no JSON or not an object."""
+    return _load(path)[0]
+
+
+def _load(path):
+    """``(object, problem)``: the JSON object at ``path`` ({} if there is none) and why the file, which is
+    there, could not be used (None if it could, or is missing)."""
     try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return {}
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        return {}, None
+    except (OSError, ValueError) as exc:
+        return {}, f"it cannot be read ({getattr(exc, 'strerror', None) or exc})"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}, "it is not JSON"
+    if not isinstance(data, dict):
+        return {}, f"it holds a JSON {type(data).__name__}, not an object"
+    return data, None
+
+
+def entry_problem(entry, network):
+    """Why a stored calibration ``entry`` cannot be used for ``network`` (one phrase), or None if it can:
+    an object with this target and one positive, finite, plausible factor for each of the network's layers."""
+    if not isinstance(entry, dict):
+        return f"the entry is a {type(entry).__name__}, not an object"
+    if entry.get("target") != TARGET_MEAN:
+        return f"its target is {entry.get('target')!r}, not {TARGET_MEAN}"
+    factors, means = entry.get("factors"), entry.get("means")
+    for key, value in (("factors", factors), ("means", means)):
+        if not isinstance(value, dict):
+            return f"its {key} are a {type(value).__name__}, not an object"
+    names = [name for name, _, _ in network.layers]
+    for name in names:
+        value, mean = factors.get(name), means.get(name)
+        for what, number in (("factor", value), ("mean", mean)):
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                return f"no {what} for {name}" if number is None else f"the {what} of {name} is {number!r}"
+        if not (0 < value <= MAX_FACTOR):  # NaN fails this too
+            return f"the factor of {name} is {value!r}, not a positive number up to {MAX_FACTOR:g}"
+        if not math.isclose(value, factors_from_means({name: mean})[name], rel_tol=1e-6):  # NaN: not close
+            return f"the factor of {name}, {value!r}, is not the one its mean {mean!r} gives"
+    extra = sorted(set(factors) - set(names))
+    return f"it has factors for layers the network does not have ({', '.join(map(str, extra))})" if extra else None
 
 
 def stored_factors(network):
-    """The calibration factors of ``network``'s weight file: stored, cached, or measured now (then cached)."""
+    """The calibration factors of ``network``'s weight file: stored, cached, or measured now (then cached).
+    A stored or cached entry that does not validate (:func:`entry_problem`) is ignored, and said so."""
     checksum = file_checksum(network.path)
+    why = "once"
     for source in (STORED, CONFIG.CALIBRATION_CACHE):
-        entry = _read_json(source).get(checksum)
-        if entry and entry.get("target") == TARGET_MEAN:
-            return entry["factors"]
-    print(f"Calibrating {network.name} on the {len(CALIBRATION_IMAGES)} bundled images (once; cached in "
+        data, problem = _load(source)
+        entry = data.get(checksum)
+        if entry is not None:
+            problem = entry_problem(entry, network)
+            if problem is None:
+                return {name: float(entry["factors"][name]) for name, _, _ in network.layers}
+            problem = f"its entry for this network is not valid: {problem}"
+        if problem is not None:
+            why = f"again: {source} was ignored, {problem}"
+    print(f"Calibrating {network.name} on the {len(CALIBRATION_IMAGES)} bundled images ({why}; cached in "
           f"{CONFIG.CALIBRATION_CACHE}) ...", file=sys.stderr, flush=True)
     entry = record(network, checksum)
     _write_cache(CONFIG.CALIBRATION_CACHE, checksum, entry)

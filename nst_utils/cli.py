@@ -6,21 +6,23 @@ The defaults make the best picture for the time on an ordinary computer (:data:`
 ``--recipe`` runs the assignment's recipe (:class:`nst_utils.settings.Settings`) instead. Bad input prints one
 line to stderr, exits non-zero and writes nothing: every number is checked as the options are read, every
 input before the run, and every output with its real name (and the free space for it) before the run, so no
-work is lost to a write that fails at the end. Ctrl-C (or SIGTERM) keeps the best image so far; the last line
-says exactly what was written.
+work is lost to a write that fails at the end. Ctrl-C (or SIGTERM, or SIGHUP when the terminal closes) keeps
+the best image so far, beside an existing output rather than over it; the last line says exactly what was
+written. A closed or full stderr or stdout never costs the picture.
 
 This module reads the options; :mod:`nst_utils.run` runs them. It imports only light modules (no TensorFlow,
 no numpy), so ``nst --help`` and option errors answer at once; :mod:`nst_utils.run` is imported when a run
 starts.
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from .errors import NSTError, limit_text, number_problem
 from .files import Outputs, error_reason
 from .settings import ART_LONGEST_SIDE, COARSEST_SIDE, OPTIMIZERS, Settings
-from .stops import sigterm_as_interrupt, stop_code, stopped
+from .stops import signals_as_interrupt, stop_code, stopped
 
 #: The command's defaults (:meth:`Settings.art`); the recipe is :class:`Settings`' own defaults.
 ART_SETTINGS = Settings.art()
@@ -88,7 +90,7 @@ def _epilog():
             f"itself, on the calibrated network (every style layer counts).\n"
             f"--recipe gives the assignment's recipe instead: {RECIPE_TEXT}.\n"
             f"Options given explicitly override either. A photo with transparency keeps it in a .png output.\n"
-            f"Ctrl-C (or SIGTERM) stops the run and keeps the best image so far.")
+            f"Ctrl-C (or SIGTERM, or SIGHUP) stops the run and keeps the best image so far.")
 
 
 def parser():
@@ -113,7 +115,7 @@ def parser():
                    help=f"total variation weight, smoothness (default {Settings.tv_weight:g})")
     p.add_argument("--style-blend-weights", type=number("style_blend_weights"), nargs="+", metavar="W",
                    help="one weight per style image")
-    p.add_argument("--style-scale", type=number("style_scale"), default=Settings.style_scale,
+    p.add_argument("--style-scale", type=number("style_scale"),
                    help=f"style image size relative to the output (default {Settings.style_scale:g})")
     p.add_argument("--preserve-colors", nargs="?", const="luminance", choices=["luminance", "histogram"],
                    help="keep the photo's colours: luminance-only transfer (default) or colour matching of the style")
@@ -138,7 +140,8 @@ def _inputs_and_outputs(p):
     p.add_argument("content", type=Path, help="content photo (PNG, JPEG, ...)")
     p.add_argument("styles", type=Path, nargs="+", metavar="STYLE", help="style image(s)")
     p.add_argument("-o", "--output", type=Path, required=True,
-                   help="output image (.png or .jpg); an existing file is replaced once the new picture is complete")
+                   help="output image (.png or .jpg); an existing file is replaced once the new picture is complete "
+                        "(an interrupted run's picture goes beside it; a read-only file is never replaced)")
     p.add_argument("--recipe", action="store_true",
                    help="the assignment's recipe: " + RECIPE_TEXT.replace("%", "%%"))
 
@@ -151,16 +154,69 @@ def _network_options(p):
                    help="use the network's raw activations, not the calibrated ones (deep style layers then "
                         "barely count)")
     p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=Settings.precision,
-                   help=f"arithmetic: {Settings.precision} (default) is bf16 on CPUs with AMX-BF16 (4.6x faster on a "
-                        f"2-core Xeon), float16 mixed precision on a GPU with tensor cores, fp32 elsewhere; bf16 also "
-                        f"pays on CPUs with AVX512-BF16 (AMD Zen 4), is slower with plain AVX-512 and runs fp32 "
-                        f"without it (make bench compares them)")
+                   help=f"arithmetic: {Settings.precision} (default) is bf16 where the CPU runs it natively: "
+                        f"AMX-BF16 (4.6x faster on a 2-core Xeon) or AVX512-BF16 (AMD Zen 4 and 5: the default run "
+                        f"in 0.63x the time on a 2-core EPYC, the same picture); float16 mixed precision on a GPU "
+                        f"with tensor cores; fp32 elsewhere, where it is faster (plain AVX-512 only emulates bf16). "
+                        f"The plan line says which and why; make bench compares them")
+
+
+class SafeStream:
+    """stderr for a run: a write that fails (``2>&-``, ``2>/dev/full``, the terminal closed) is dropped instead
+    of stopping the run; the picture matters more than the messages about it."""
+
+    def __init__(self, stream):
+        self.stream, self.failed = stream, False
+
+    def write(self, text):
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError, AttributeError):  # AttributeError: no stderr at all (None)
+            self.failed = True
+            return len(text)
+
+    def flush(self):
+        try:
+            self.stream.flush()
+        except (OSError, ValueError, AttributeError):
+            self.failed = True
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def open_standard_files():
+    """Put /dev/null on file descriptors 0, 1 and 2 where they are closed (``nst ... 2>&-``): else the first
+    files the run opens would get those numbers, and TensorFlow's log lines would go into them."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
 
 
 def main(argv=None):
     """The ``nst`` command; returns its exit code."""
+    open_standard_files()
+    real = sys.stderr
+    sys.stderr = safe = SafeStream(real)
     try:
-        with sigterm_as_interrupt():
+        return _main(argv)
+    finally:
+        sys.stderr = real
+        if safe.failed and real is not None:  # what stays in its buffer goes nowhere: Python's exit is quiet
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), real.fileno())
+            except (OSError, ValueError):
+                pass
+
+
+def _main(argv):
+    try:
+        with signals_as_interrupt():
             args = parser().parse_args(argv)
             outputs = Outputs()
             try:

@@ -9,6 +9,7 @@ history, the snapshots and the best image and tells the caller through callbacks
 nothing and writes no file: progress bars, live views and files belong to its callers.
 Images are RGB uint8 ``(H, W, 3)`` outside this module.
 """
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,8 @@ def check_settings(settings, n_styles=1):
         raise NSTError(f"preserve-colors {settings.preserve_colors!r}: use 'luminance' or 'histogram'")
     weights = settings.style_blend_weights
     if weights is not None:
+        if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__"):
+            raise NSTError(f"style_blend_weights {weights!r}: give a list of numbers, one per style image")
         if len(weights) != n_styles:
             raise NSTError(f"{len(weights)} style blend weight{'s' * (len(weights) != 1)} for {n_styles} style "
                            f"image{'s' * (n_styles != 1)}: give one per style")
@@ -74,6 +77,42 @@ def check_settings(settings, n_styles=1):
             check_number("style_blend_weights", weight, label="style blend weight")
         if sum(weights) <= 0:
             raise NSTError(f"style blend weights {list(weights)}: must not all be 0")
+
+
+def check_init(init):
+    """Raise NSTError unless ``init`` is a start by name (:data:`nst_utils.settings.INITS`), an image file's
+    path (read when the run starts) or an RGB uint8 array."""
+    if isinstance(init, np.ndarray):
+        check_rgb("settings.init", init)
+    elif not isinstance(init, (str, Path)):
+        raise NSTError(f"settings.init is of type {type(init).__name__}; give one of {', '.join(map(repr, INITS))}, an "
+                       f"image file's path or an RGB image (H, W, 3) of uint8")
+
+
+def check_layers(settings):
+    """Raise NSTError unless ``settings.content_layer`` and ``settings.style_layers`` name layers of the
+    network ``settings.model`` (its weights read, no graph built) and every style layer's weight is a
+    finite number of at least 0."""
+    network = read_network(settings.model)
+    names = [name for name, _, _ in network.layers]
+    known = names + [f"{settings.pooling}pool{block}" for block in sorted({name[4] for name in names})]
+
+    def unknown(label, layer):
+        return NSTError(f"{label} {layer!r} is not a layer of {network.name.split(' (')[0]}; choose from "
+                        f"{', '.join(names)}")
+
+    if not isinstance(settings.content_layer, str) or settings.content_layer not in known:
+        raise unknown("content_layer", settings.content_layer)
+    pairs = settings.style_layers
+    example = "give a list of (layer name, weight) pairs, e.g. [('conv1_1', 0.2), ('conv2_1', 0.2)]"
+    if isinstance(pairs, (str, bytes, dict)) or not hasattr(pairs, "__iter__"):
+        raise NSTError(f"style_layers {pairs!r}: {example}")
+    for pair in pairs:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise NSTError(f"style_layers: {pair!r} is no (layer name, weight) pair; {example}")
+        if not isinstance(pair[0], str) or pair[0] not in known:
+            raise unknown("style_layers:", pair[0])
+        check_number("style_layer_weight", pair[1], label=f"style_layers: the weight of {pair[0]},")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -317,7 +356,8 @@ def scaled_style(style, width, height, scale):
 
 
 def _optimise(run, recorder):
-    """Every level in turn: ``(image, interrupted, terminated, diverged)``; Ctrl-C stops it."""
+    """Every level in turn: ``(image, stop, diverged)``; Ctrl-C (or SIGTERM...) stops it, and ``stop`` is
+    that KeyboardInterrupt (None if the run went to its end)."""
     image, diverged = None, False
     rng = np.random.default_rng(run.settings.seed)
     try:
@@ -328,29 +368,47 @@ def _optimise(run, recorder):
             image, level_diverged = _level(run, recorder, w, h, n, _start(run, w, h, image, rng))
             diverged = diverged or level_diverged
     except KeyboardInterrupt as exc:
-        return image, True, isinstance(exc, Terminated), diverged
-    return image, False, False, diverged
+        return image, exc, diverged
+    return image, None, diverged
 
 
-def _finish(run, recorder, image, interrupted, terminated, diverged):
-    """The result at the final size and the history (see :func:`transfer`)."""
+def _finish(run, recorder, image, stop, diverged):
+    """The result at the final size and the history (see :func:`transfer`). A stop that comes now (while the
+    last snapshot is taken) is recorded, not raised: the picture is finished and must not be lost."""
+    settings = run.settings
+    interrupted = stop is not None
+    picked = recorder.best_image if interrupted else image
+    if not interrupted and settings.save_every:
+        try:
+            recorder.snapshot(len(recorder.history["total"]), image)
+        except KeyboardInterrupt as exc:
+            stop = exc
+    while True:  # a few milliseconds of resizing: made again if a stop interrupts it
+        try:
+            result = _result(run, picked)
+            break
+        except KeyboardInterrupt as exc:
+            stop = stop or exc
+    history = recorder.history
+    history.update(interrupted=interrupted, terminated=isinstance(stop, Terminated), diverged=diverged,
+                   signal=None if stop is None else getattr(stop, "signum", int(signal.SIGINT)),
+                   result_cost=recorder.best_cost if np.isfinite(recorder.best_cost) else None,
+                   precision=run.precision.name)
+    return result, history
+
+
+def _result(run, picked):
+    """RGB at the final size of the network input ``picked`` (None: the photo, or grey without one)."""
     settings = run.settings
     final_size = (settings.width, settings.height)
-    picked = recorder.best_image if interrupted else image
     # at the final size: an interrupted or diverged finer level's best may be a coarser level's result
     if picked is not None:
         result = resize(run.network.deprocess(picked), *final_size)
     else:
         result = run.content_full if run.content_full is not None else np.full((*final_size[::-1], 3), 128, np.uint8)
-    if not interrupted and settings.save_every:
-        recorder.snapshot(len(recorder.history["total"]), image)
     if settings.preserve_colors == "luminance":
         result = colors.combine_luminance(result, resize(run.content, *final_size))
-    history = recorder.history
-    history.update(interrupted=interrupted, terminated=terminated, diverged=diverged,
-                   result_cost=recorder.best_cost if np.isfinite(recorder.best_cost) else None,
-                   precision=run.precision.name)
-    return result, history
+    return result
 
 
 def _transfer(content, styles, settings, on_pass=None, on_snapshot=None):
@@ -364,7 +422,10 @@ def transfer(content, styles, settings=None, on_pass=None, on_snapshot=None):
     """Stylise RGB ``content`` with one or more RGB ``styles``; returns ``(RGB image, history)``.
 
     ``history`` is the :class:`Recorder`'s (per-pass costs, seconds, levels, snapshots) plus
-    ``'interrupted'``, ``'terminated'`` (stopped by SIGTERM: :class:`nst_utils.errors.Terminated`),
+    ``'interrupted'`` (stopped before its last pass), ``'terminated'`` (stopped by SIGTERM or SIGHUP:
+    :class:`nst_utils.errors.Terminated`), ``'signal'`` (the number of the signal that stopped it, SIGINT for
+    Ctrl-C; None if nothing did: a stop while the last snapshot is taken is recorded here, the run being
+    complete),
     ``'diverged'`` (Adam's image became NaN: the lowest-cost image it passed is used instead),
     ``'result_cost'`` (the total cost of the image returned, at its level; None if stopped before a pass) and
     ``'precision'``, the one the run used (``'fp32'``, ``'bf16'`` or ``'fp16'``). ``on_pass`` and
@@ -374,6 +435,8 @@ def transfer(content, styles, settings=None, on_pass=None, on_snapshot=None):
     first pass, it returns the photo, and ``history['total']`` is empty.
     """
     settings = settings or Settings()
+    if isinstance(styles, np.ndarray) and styles.ndim == 3:
+        raise NSTError(f"transfer: styles is one image {styles.shape}; give a list of style images, e.g. [style]")
     styles = list(styles)
     check_rgb("content", content)
     if not styles:
@@ -381,6 +444,8 @@ def transfer(content, styles, settings=None, on_pass=None, on_snapshot=None):
     for i, style in enumerate(styles):
         check_rgb(f"styles[{i}]", style)
     check_settings(settings, len(styles))
+    check_init(settings.init)
+    check_layers(settings)
     check_styles(settings, [np.shape(s) for s in styles])
     return _transfer(content, styles, settings, on_pass, on_snapshot)
 
@@ -404,5 +469,6 @@ def reconstruct(content=None, style=None, width=200, height=150, max_evaluations
                       content_weight=1.0, style_weight=1.0, init="grey", noise_ratio=1.0, **settings)
     styles = [] if style is None else [resize(np.asarray(style, np.uint8), width, height)]
     check_settings(chosen, len(styles))
+    check_layers(chosen)
     image, history = _transfer(None if content is None else np.asarray(content, np.uint8), styles, chosen)
     return image, history["total"]

@@ -1,5 +1,5 @@
 """The one error type users see: a clear, one-line message naming the file or value and what to do;
-the one check of numbers behind it; and the stop that SIGTERM raises like a Ctrl-C.
+the one check of numbers behind it; and the stop that SIGTERM or SIGHUP raises like a Ctrl-C.
 
 Light on purpose: the ``nst`` command imports this module before it parses its arguments, so it
 must not import TensorFlow, numpy or Pillow.
@@ -12,7 +12,12 @@ class NSTError(ValueError):
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised by the ``nst`` command's handler: a run stops as for Ctrl-C and keeps its best image."""
+    """SIGTERM or SIGHUP (``signum``), raised by the ``nst`` command's handler: a run stops as for Ctrl-C and
+    keeps its best image."""
+
+    def __init__(self, signum=15, *args):
+        super().__init__(*args)
+        self.signum = signum  # 15: SIGTERM, 1: SIGHUP (numbers: this module imports no ``signal``)
 
 
 #: The range of every number a run takes: ``name: (low, high, whole number?, low excluded?)``.
@@ -27,6 +32,7 @@ LIMITS = {
     "style_weight": (0, 1e15, False, False),
     "tv_weight": (0, 1e15, False, False),
     "style_blend_weights": (0, 1e15, False, False),
+    "style_layer_weight": (0, 1e15, False, False),
     "style_scale": (0, math.inf, False, True),
     "noise_ratio": (0, 1, False, False),
     "seed": (0, 2**32 - 1, True, False),
@@ -51,7 +57,7 @@ def number_problem(name, value):
     NaN and infinities are refused everywhere (NaN compares false with everything, so a plain
     ``value < 0`` test lets it through)."""
     low, high, whole, open_low = LIMITS[name]
-    if isinstance(value, bool):
+    if isinstance(value, (bool, str, bytes)):  # float("1") would pass a string on to fail later
         return f"is not {limit_text(name)}"
     try:
         number = float(value)

@@ -1,21 +1,28 @@
 """Files written whole or not at all: the pictures, the GIF and the calibration cache; a run's folder of
-snapshots, which holds that run's only; and the ``nst`` command's file-system safety: its inputs and outputs
-checked before a run, and a result that cannot be written kept elsewhere.
+snapshots, which holds that run's only (and never loses an input); and the ``nst`` command's file-system
+safety: its inputs and outputs checked before a run (an input reached through a link included; an existing
+output that is read-only, or that another user owns in a sticky folder, is refused rather than found
+unreplaceable at the end), an unfinished picture put beside an existing output rather than over it, and a
+result that cannot be written kept elsewhere.
 
 A file is written under a temporary name in its own folder (short, so that any name that fits there fits
 too) and renamed over the target only when it is complete; whatever stops the write, an error or Ctrl-C,
-removes the temporary file. It gets the permissions any new file gets (``0o666`` minus the umask).
+removes the temporary file. It gets the permissions any new file gets (``0o666`` minus the umask). The
+checks' own probe files and folders are made and listed with Ctrl-C deferred, so none is left behind.
 
-Light on purpose (the standard library only): ``nst`` checks its files before TensorFlow is imported.
+Light on purpose (the standard library and :mod:`nst_utils.stops` only): ``nst`` checks its files before
+TensorFlow is imported.
 """
 import errno
 import os
 import re
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import NSTError
+from .stops import interrupts_deferred
 
 
 def temp_beside(path, suffix=""):
@@ -42,16 +49,18 @@ def moved_into_place(tmp, path):
         raise
 
 
-def remove_stale_snapshots(folder, written):
+def remove_stale_snapshots(folder, written, inputs=()):
     """Remove the ``NNNN.png`` snapshots in ``folder`` that a run did not write (``written``, their paths): an
-    earlier run's into the same folder, so that it holds one run's frames. Call it once the run wrote some."""
+    earlier run's into the same folder, so that it holds one run's frames. Call it once the run wrote some.
+    A file that is one of ``inputs`` (paths; through a symbolic or hard link too) is never removed."""
     keep = {Path(p).name for p in written}
     for old in Path(folder).glob("[0-9][0-9][0-9][0-9].png"):
-        if old.name not in keep:
-            try:
-                old.unlink()
-            except OSError:
-                pass  # still the earlier run's: harmless, and nothing to stop the run for
+        if old.name in keep or any(same_file(old, source) for source in inputs):
+            continue
+        try:
+            old.unlink()
+        except OSError:
+            pass  # still the earlier run's: harmless, and nothing to stop the run for
 
 
 def current_umask():
@@ -91,7 +100,8 @@ def check_readable(path, what):
 
 
 def same_file(a, b):
-    """Whether paths ``a`` and ``b`` name one file: the same inode when both exist, else the same resolved path."""
+    """Whether paths ``a`` and ``b`` name one file: the same inode when both exist (symbolic links followed),
+    else the same resolved path."""
     try:
         if os.path.exists(a) and os.path.exists(b):
             return os.path.samefile(a, b)
@@ -110,9 +120,12 @@ def check_no_overwrite(inputs, outputs, steps=None):
                                f"choose another name for the {out_what}")
     if steps is not None:
         for in_what, source in inputs:
-            if re.fullmatch(r"\d{4}\.png", Path(source).name) and same_file(Path(source).parent, steps):
-                raise NSTError(f"{source}: the --save-every snapshots in {steps} would overwrite the {in_what}; "
-                               f"move it or choose another output name")
+            # the name given, and the file it leads to through symbolic links (in the folder or on the way)
+            for name in (Path(source), Path(os.path.realpath(source))):
+                if re.fullmatch(r"\d{4}\.png", name.name) and same_file(name.parent, steps):
+                    also = "" if name == Path(source) else f" (through a link: {name})"
+                    raise NSTError(f"{source}: the --save-every snapshots in {steps} would overwrite the "
+                                   f"{in_what}{also}; move it or choose another output name")
 
 
 def refuse_folder(path, what):
@@ -125,6 +138,52 @@ def refuse_folder(path, what):
     if folder:
         example = path / ("out" + (path.suffix or ".png"))
         raise NSTError(f"{path}: is a folder; give the {what} a file name, e.g. {example}")
+
+
+def check_replaceable(path, what):
+    """NSTError if an existing file at ``path`` must not or cannot be replaced by a new file renamed over it:
+    it is read-only (write-protected: a file you chose to protect is left alone, even by root), or it belongs
+    to another user in a sticky folder such as /tmp, where only its owner may replace it."""
+    try:
+        info = os.lstat(path)
+        folder = os.stat(Path(path).parent)
+    except OSError:
+        return  # nothing there (or nothing to look at): the probe says what is wrong
+    if stat.S_ISLNK(info.st_mode):
+        protected = False  # the rename replaces the link, never the file it points to
+    else:
+        protected = not info.st_mode & stat.S_IWUSR or not os.access(
+            path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
+    if protected:
+        raise NSTError(f"{path}: is read-only (mode {stat.S_IMODE(info.st_mode):04o}), so the {what} will not "
+                       f"replace it; make it writable (chmod u+w) to replace it, or choose another name")
+    me = os.geteuid() if hasattr(os, "geteuid") else None
+    if folder.st_mode & stat.S_ISVTX and me not in (info.st_uid, folder.st_uid) and not _may_replace_any():
+        raise NSTError(f"{path}: belongs to another user in {Path(path).parent}, a folder where only a file's "
+                       f"owner may replace it (sticky, like /tmp); choose another name for the {what}")
+
+
+def _may_replace_any():
+    """Whether this process may replace other users' files in sticky folders (CAP_FOWNER; root elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("CapEff:"):
+                    return bool(int(line.split()[1], 16) & (1 << 3))  # CAP_FOWNER is capability 3
+    except (OSError, ValueError, IndexError):
+        pass
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def interrupted_name(path):
+    """A name beside ``path`` for an unfinished result, so that an existing file there is kept:
+    ``art-interrupted.png``, else ``art-interrupted-2.png``, ... (the first that is free)."""
+    path = Path(path)
+    for n in range(1, 10_000):
+        candidate = path.with_name(f"{path.stem}-interrupted{'' if n == 1 else f'-{n}'}{path.suffix}")
+        if not os.path.lexists(candidate):
+            return candidate
+    return path.with_name(f"{path.stem}-interrupted-{os.getpid()}{path.suffix}")
 
 
 class Outputs:
@@ -154,16 +213,18 @@ class Outputs:
             missing.append(current)
             current = current.parent
         for path in reversed(missing):
-            try:
-                path.mkdir()
-            except FileExistsError:
-                if not path.is_dir():
-                    raise NSTError(f"{path}: is a file, not a folder, so the {what} cannot go there; {advice}") from None
-                continue
-            except OSError as exc:
-                raise NSTError(f"{path}: cannot create the folder for the {what} ({error_reason(exc)}); "
-                               f"{advice}") from None
-            self.created.append(path)
+            with interrupts_deferred():  # a folder made is a folder listed, to be removed if left empty
+                try:
+                    path.mkdir()
+                except FileExistsError:
+                    if not path.is_dir():
+                        raise NSTError(f"{path}: is a file, not a folder, so the {what} cannot go there; "
+                                       f"{advice}") from None
+                    continue
+                except OSError as exc:
+                    raise NSTError(f"{path}: cannot create the folder for the {what} ({error_reason(exc)}); "
+                                   f"{advice}") from None
+                self.created.append(path)
 
     def file(self, path, what, nbytes):
         """Check that ``path`` itself can be written: its folder exists (or is made) and takes that very name
@@ -172,14 +233,16 @@ class Outputs:
         self.folder(path.parent, what)
         advice = f"choose another place for the {what}"
         refuse_folder(path, what)
+        check_replaceable(path, what)
         try:
-            if path.exists() or path.is_symlink():  # replaced by a rename: the folder must take new files
-                fd, probe = tempfile.mkstemp(dir=path.parent, prefix=".nst-probe-")
-                os.close(fd)
-                os.unlink(probe)
-            else:
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-                os.unlink(path)
+            with interrupts_deferred():  # the probe goes again, whatever stops the command meanwhile
+                if path.exists() or path.is_symlink():  # replaced by a rename: the folder must take new files
+                    fd, probe = tempfile.mkstemp(dir=path.parent, prefix=".nst-probe-")
+                    os.close(fd)
+                    os.unlink(probe)
+                else:
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                    os.unlink(path)
         except OSError as exc:
             if exc.errno == errno.ENAMETOOLONG:
                 advice = "choose a shorter name"

@@ -17,6 +17,7 @@ from .errors import NSTError
 from .files import moved_into_place, remove_stale_snapshots, temp_beside
 from .memory import check_image_size
 from .network import current_network
+from .stops import interrupts_deferred
 
 def load_image(path, width=None, height=None):
     """Read a PNG/JPEG/... file as RGB uint8 ``(height, width, 3)``, resized to the given size.
@@ -58,7 +59,9 @@ def read_image(path):
 
     The EXIF orientation of photos is applied (a portrait phone photo comes out upright), transparent
     pixels are composited on white (:func:`read_alpha` gives the alpha channel) and 16-bit images
-    are scaled by their bit depth. Files above :data:`MAX_IMAGE_PIXELS` are refused unread.
+    are scaled by their bit depth. Files above :data:`MAX_IMAGE_PIXELS` are refused unread, and so are
+    files that are not regular ones (a pipe is read once only). ``path``: a str, a pathlib.Path or a
+    bytes file name; damaged EXIF data is ignored (the picture is read as stored).
     """
     with _open_image(path) as im:
         try:
@@ -84,20 +87,8 @@ def _open_image(path):
 
     The size is checked from the header, before decoding. Use as ``with _open_image(path) as im:``.
     """
-    path = Path(path)
-    try:
-        info = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        raise NSTError(f"{path}: no such file; check the path of the image") from None
-    except PermissionError:
-        raise NSTError(f"{path}: permission denied (a folder on the way cannot be entered); "
-                       f"give an image you can read") from None
-    except OSError as exc:
-        raise NSTError(f"{path}: cannot read the file ({exc.strerror or exc}); give another file") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise NSTError(f"{path}: is a folder, not an image file")
-    if info.st_size == 0:
-        raise NSTError(f"{path}: the file is empty; give a PNG or JPEG image")
+    path = _path_of(path)
+    _check_file(path)
     try:
         f = open(path, "rb")
     except PermissionError:
@@ -112,6 +103,7 @@ def _open_image(path):
             # meanwhile are undone; acceptable for a notebook or command-line helper.)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                warnings.simplefilter("ignore", UserWarning)  # PIL's notes on damaged metadata (EXIF)
                 im = Image.open(f)
         except UnidentifiedImageError:
             raise NSTError(f"{path}: not an image PIL can read; give a PNG or JPEG image") from None
@@ -128,8 +120,10 @@ def _open_image(path):
             if width * height > MAX_IMAGE_PIXELS:
                 raise NSTError(_too_big(path, width * height, im.size))
             try:
-                im.load()
-                ImageOps.exif_transpose(im, in_place=True)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data": several raw lines
+                    im.load()
+                    _upright(im)
             except Image.DecompressionBombError as exc:  # e.g. a GIF frame larger than its header said
                 raise NSTError(_too_big(path, _bomb_pixels(exc))) from None
             except MemoryError:
@@ -141,6 +135,56 @@ def _open_image(path):
             im.close()
             raise
     return im
+
+
+def _check_file(path):
+    """NSTError naming ``path`` unless it is a regular file that is not empty."""
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise NSTError(f"{path}: no such file; check the path of the image") from None
+    except PermissionError:
+        raise NSTError(f"{path}: permission denied (a folder on the way cannot be entered); "
+                       f"give an image you can read") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise NSTError(f"{path}: cannot read the file ({getattr(exc, 'strerror', None) or exc}); give another "
+                       f"file") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise NSTError(f"{path}: is a folder, not an image file")
+    if not stat.S_ISREG(info.st_mode):  # a pipe (<(cat c.png)), a FIFO, a device: read more than once, or endless
+        raise NSTError(f"{path}: is {_kind(info.st_mode)}, not a regular file; save the image to a file and give "
+                       f"its name")
+    if info.st_size == 0:
+        raise NSTError(f"{path}: the file is empty; give a PNG or JPEG image")
+
+
+def _path_of(path):
+    """``path`` as a Path: a str, a bytes file name or an os.PathLike; NSTError for anything else."""
+    if isinstance(path, bytes) and b"\0" not in path:
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise NSTError(f"the image to read is of type {type(path).__name__}, not a file name; give its path as a "
+                       f"str or pathlib.Path (e.g. 'photo.jpg')")
+    return Path(path)
+
+
+def _kind(mode):
+    """What a file that is not a regular one is, for the messages."""
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _upright(im):
+    """Apply ``im``'s EXIF orientation in place; damaged EXIF data leaves the picture as it is stored."""
+    try:
+        ImageOps.exif_transpose(im, in_place=True)
+    except Exception:  # noqa: BLE001  (damaged EXIF raises SyntaxError, struct.error, KeyError... in PIL)
+        pass
 
 
 def _reason(exc):
@@ -260,7 +304,10 @@ def generate_noise_image(content_image, noise_ratio=CONFIG.NOISE_RATIO, rng=None
     if isinstance(noise_ratio, bool) or not isinstance(noise_ratio, (int, float, np.integer, np.floating)) \
             or not 0 <= noise_ratio <= 1:
         raise NSTError(f"generate_noise_image: noise_ratio {noise_ratio!r} must be a number from 0 to 1")
-    uniform = (rng or np.random).uniform
+    uniform = getattr(np.random if rng is None else rng, "uniform", None)
+    if not callable(uniform):
+        raise NSTError(f"generate_noise_image: rng is of type {type(rng).__name__}; give a numpy Generator, e.g. "
+                       f"rng=np.random.default_rng({rng if isinstance(rng, int) else 0}), or leave it out")
     noise = uniform(-20, 20, content_image.shape).astype(np.float32)
     return noise * noise_ratio + content_image * (1 - noise_ratio)
 
@@ -348,27 +395,30 @@ class Snapshots:
     """A run's folder of snapshots: called with ``(i, rgb)``, it saves ``folder/NNNN.png``.
 
     The first write that fails (a full disk) stops the saving without stopping the run: ``error`` then
-    holds one line, ``'PATH: reason'``. ``saved`` lists the files written; :meth:`finish` removes an
-    earlier run's other ``NNNN.png`` there, so that the folder holds this run's frames only."""
+    holds one line, ``'PATH: reason'``. ``saved`` lists the files written; a Ctrl-C (or SIGTERM...) during a
+    write waits for it, so that a file on disk is a file listed. :meth:`finish` removes an earlier run's
+    other ``NNNN.png`` there, so that the folder holds this run's frames only, but never one of ``inputs``
+    (paths of the files the run reads)."""
 
-    def __init__(self, folder):
-        self.folder, self.saved, self.error = Path(folder), [], None
+    def __init__(self, folder, inputs=()):
+        self.folder, self.inputs, self.saved, self.error = Path(folder), list(inputs), [], None
 
     def __call__(self, i, rgb):
         if self.error is not None:
             return
         path = self.folder / f"{i:04d}.png"
-        try:
-            save_image(path, rgb)
-        except (NSTError, OSError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.error = f"{path}: {reason.split(f'{path}: ', 1)[-1].split('; ')[0]}"  # save_image names the file
-        else:
-            self.saved.append(path)
+        with interrupts_deferred():
+            try:
+                save_image(path, rgb)
+            except (NSTError, OSError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                self.error = f"{path}: {reason.split(f'{path}: ', 1)[-1].split('; ')[0]}"  # save_image names the file
+            else:
+                self.saved.append(path)
 
     def finish(self):
         if self.saved:
-            remove_stale_snapshots(self.folder, self.saved)
+            remove_stale_snapshots(self.folder, self.saved, self.inputs)
 
 
 def write_gif(path, snapshots, size, seconds_per_frame=0.25):

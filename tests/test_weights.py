@@ -50,6 +50,7 @@ class Server:
         self.status = None  # answer this HTTP error status instead
         self.ignore_range = False  # answer 200 with the whole file even when Range is sent
         self.redirects = {}  # path -> Location of a 302
+        self.content_type = None  # send this Content-Type
         self.requests = []  # [(path, Range header or None, status sent)]
         self.sent = 0  # body bytes written
         self.release = threading.Event()
@@ -94,6 +95,8 @@ def _handler(srv):
                 self.send_header("Content-Range", f"bytes {start}-{len(DATA) - 1}/{len(DATA)}")
             if not srv.no_length:
                 self.send_header("Content-Length", str(len(body)))
+            if srv.content_type:
+                self.send_header("Content-Type", srv.content_type)
             self.end_headers()
             if srv.cut_after is not None:
                 self.send(body[: srv.cut_after])
@@ -654,3 +657,115 @@ def test_console_script_does_not_import_tensorflow(server, tmp_path):
     assert proc.stdout.count("exit 0") == 2
     assert dest.read_bytes() == DATA
     assert proc.stdout.splitlines()[-1] == "tensorflow imported: False"
+
+
+# --- issue 24: nothing lost, nothing misleading -------------------------------------------------------------
+
+def test_a_second_ctrl_c_at_once_still_gives_one_line_and_keeps_everything(server, tmp_path, capsys, monkeypatch):
+    """Two Ctrl-C within a millisecond: the second used to land while the first one unwound a threading wait,
+    before the wait took its lock back, and the download ended in "RuntimeError: release unlocked lock".
+    Here the second Ctrl-C is sent exactly then (from the wait's own code), or else while the download
+    stops its reader, every time."""
+    server.hold_after = CUT
+    dest = tmp_path / "vgg.mat"
+    sent = []
+    restore, stop = threading.Condition._acquire_restore, weights._Reader.stop
+
+    def second_ctrl_c():
+        if sent == ["first"] and threading.current_thread() is threading.main_thread():
+            sent.append("second")
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def before_the_lock_is_back(self, state):
+        second_ctrl_c()
+        return restore(self, state)
+
+    def while_stopping(self):
+        second_ctrl_c()
+        return stop(self)
+
+    def first_ctrl_c():
+        wait_for(lambda: part_of(dest).exists() and part_of(dest).stat().st_size >= CUT)
+        sent.append("first")
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(threading.Condition, "_acquire_restore", before_the_lock_is_back)
+    monkeypatch.setattr(weights._Reader, "stop", while_stopping)
+    threading.Thread(target=first_ctrl_c, daemon=True).start()
+    code = main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5])
+    time.sleep(0.2)  # a late second Ctrl-C would land in this test, not in the download
+    monkeypatch.undo()
+    assert code == 130 and sent == ["first", "second"]
+    assert cli_error(capsys) == (f"nst-weights: interrupted; {CUT} of {len(DATA)} bytes are kept in "
+                                 f"{part_of(dest)}, run the same command again to resume")
+    assert part_of(dest).read_bytes() == DATA[:CUT]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C is Python's own again
+
+
+def test_a_stall_before_any_byte_says_nothing_is_kept(server, tmp_path):
+    """No byte in --timeout: the empty partial file is removed, so the line must not say it is kept."""
+    server.hold_after = 0
+    dest = tmp_path / "vgg.mat"
+    with pytest.raises(DownloadError) as err:
+        download(server.url, dest, md5s=[MD5], timeout=0.5, progress=False)
+    assert str(err.value).endswith("(download stalled at 0 of 204800 bytes); nothing was received, so no partial "
+                                   "file is kept: run the same command again (on a slow network raise --timeout)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_larger_than_the_free_space_is_refused_before_writing(server, tmp_path, monkeypatch):
+    """A server announcing more than the disk holds (10^12 bytes, say) would fill the disk."""
+    real = os.statvfs
+
+    class Small:
+        f_bavail, f_frsize, f_flag = 10, 4096, 0  # 40 KB free
+
+    monkeypatch.setattr(os, "statvfs", lambda path: Small() if str(path).startswith(str(tmp_path)) else real(path))
+    dest = tmp_path / "vgg.mat"
+    with pytest.raises(DownloadError) as err:
+        get(server.url, dest)
+    assert str(err.value) == (f"the file is 205 kB (the server {server.url.split('/')[2]} says) and 205 kB more are "
+                              f"needed, but only 41 kB are free in {tmp_path}; free some space or choose another "
+                              f"--dest (nothing was written)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_web_page_is_refused_unwritten(server, tmp_path):
+    """A network's login page answers every address with a web page, often without a size."""
+    server.content_type, server.no_length = "text/html; charset=utf-8", True
+    dest = tmp_path / "vgg.mat"
+    with pytest.raises(DownloadError, match=r"sent a web page \(text/html\), not the weight file, for .*: a "
+                                            r"network's login page, or a wrong URL; .*\(nothing was written\)"):
+        get(server.url, dest)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_server_that_cannot_resume_and_gives_no_size_does_not_loop(server, tmp_path):
+    """Without a size, a short wrong file may be a cut connection: kept to resume. But a server that then
+    ignores the Range cannot resume: the bytes are deleted, not kept for a resume that never comes."""
+    server.no_length, server.ignore_range = True, True
+    dest = tmp_path / "vgg.mat"
+    wrong = "3" * 32
+    with pytest.raises(DownloadError, match="probably cut; the partial file is kept"):
+        download(server.url, dest, md5s=[wrong], timeout=5, progress=False)
+    with pytest.raises(DownloadError) as err:
+        download(server.url, dest, md5s=[wrong], timeout=5, progress=False)
+    assert "without giving the file's size, and it does not resume downloads; their MD5" in str(err.value)
+    assert "so they were deleted: check the URL" in str(err.value) and "resume" not in str(err.value)[-80:]
+    assert server.requests[-1] == ("/vgg.mat", f"bytes={len(DATA)}-", 200)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_file_system_is_not_called_permission_denied(server, tmp_path, capsys, monkeypatch):
+    real = os.statvfs
+
+    class ReadOnly:
+        f_bavail, f_frsize, f_flag = 10**9, 4096, os.ST_RDONLY
+
+    monkeypatch.setattr(os, "statvfs", lambda path: ReadOnly() if str(path) == str(tmp_path) else real(path))
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)  # what access() says on a read-only mount
+    dest = tmp_path / "vgg.mat"
+    assert main(["download", "--url", server.url, "--dest", str(dest), "--md5", MD5]) == 1
+    assert capsys.readouterr().err == (f"nst-weights: error: --dest {dest}: the folder {tmp_path} is on a read-only "
+                                       f"file system; choose another --dest\n")
+    assert server.requests == []
