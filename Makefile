@@ -21,13 +21,14 @@ demo: $(STAMP)
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --ignore=notebooks/assignments
 
-## The whole suite: unit tests, learner copies, and nbval over every source notebook.
+## The whole suite: unit tests, learner copies, and nbval over every source notebook (the long optimisations
+## run short: nst_utils/short_run.py); ends with its 15 slowest tests.
 test: $(STAMP)
-	$(PY) -m pytest $(NBVAL) tests notebooks
+	$(PY) -m pytest $(NBVAL) --durations=15 tests notebooks
 
-## The fast subset for the development loop (no notebooks, no end-to-end run).
+## The fast subset for the development loop (no notebooks, no end-to-end run), on two workers.
 test-fast: $(STAMP)
-	$(PY) -m pytest tests -m "not slow"
+	$(PY) -m pytest tests -m "not slow" -n 2
 
 ## Speed and memory figures (prints them; no pass/fail).
 bench: $(STAMP)

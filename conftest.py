@@ -1,4 +1,5 @@
-"""The test session's set-up: pictures go to a folder of its own, and nbval compares the notebooks'
+"""The test session's set-up: pictures go to a folder of its own, the notebooks' long optimisations run
+short (:mod:`nst_utils.short_run`: their outputs are not compared), and nbval compares the notebooks'
 printed numbers to the precision they were printed with.
 
 A text output (stdout, ``text/plain``) that agrees with the stored one to printed precision
@@ -13,6 +14,7 @@ from collections import defaultdict
 
 from nbval.plugin import IPyNbCell
 
+from nst_utils.short_run import shorten
 from tests.printed_precision import agree_to_printed_precision
 
 
@@ -28,6 +30,7 @@ def pytest_unconfigure(config):
 
 def pytest_itemcollected(item):
     if isinstance(item, IPyNbCell):
+        shorten(item.cell)  # the parameters cell: the long optimisations run short (nst_utils.short_run)
         compare = item.compare_outputs
 
         def compare_outputs(test, ref, skip_compare=None):

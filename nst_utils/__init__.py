@@ -28,8 +28,8 @@ _EXPORTS = {
     **dict.fromkeys(["load_vgg_model", "read_network"], "vgg"),
 }
 _SUBMODULES = {"calibration", "checks", "cli", "colors", "config", "costs", "demo", "engine", "errors", "files", "images",
-               "live", "memory", "network", "optimize", "plots", "precision", "run", "settings", "speed", "stops", "vgg",
-               "weights"}
+               "live", "memory", "network", "optimize", "plots", "precision", "run", "settings", "short_run", "speed",
+               "stops", "vgg", "weights"}
 
 __all__ = sorted(_EXPORTS)
 

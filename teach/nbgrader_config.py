@@ -8,7 +8,10 @@ import os
 from pathlib import Path
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.converters import Autograde
 from nbgrader.preprocessors import GetGrades
+
+from nst_utils.short_run import ShortRun
 
 c = get_config()  # noqa: F821  (nbgrader's config loader defines it)
 
@@ -25,6 +28,11 @@ c.CourseDirectory.course_id = "nst"
 # would stop them. A cell still running after 20 minutes is interrupted and counts as failed.
 c.Execute.timeout = 1200
 c.Execute.startup_timeout = 300  # seconds for the kernel to start (TensorFlow's import on a busy machine)
+
+# Autograding runs each notebook's long optimisations short (nst_utils.short_run: a few iterations instead of
+# hundreds; the graded checks do not depend on them), so a submission of notebook 05 is graded in well under a
+# minute instead of six. The parameters cell of the graded copy, and so its feedback page, says so in a line.
+c.Autograde.autograde_preprocessors = [ShortRun, *Autograde.class_traits()["autograde_preprocessors"].default()]
 
 # The generated (student) version of a graded function: scripts/make_course.py leaves each step comment
 # of the source outside its own solution region, so the students see every step's comment, each followed

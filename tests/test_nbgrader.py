@@ -234,3 +234,45 @@ def test_feedback_shows_the_hint_and_the_figure(course):
     assert HINT in printed(html["wrong"])
     assert HINT not in printed(html["correct"]) and "All 3 cases passed" in printed(html["correct"])
     assert "NotImplementedError" in printed(html["blank"])
+
+
+# --- autograding a long notebook: its short run -----------------------------------------------------
+
+LONG = "05_total_cost_and_optimization"
+
+
+def solved(released, source):
+    """The released notebook with every graded cell filled in with the source's solution, as a student writes it."""
+    nb = copy.deepcopy(released)
+    solutions = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in solutions:
+            cell.source = "\n".join(line for line in solutions[grade_id].source.split("\n")
+                                    if line.strip() not in (make_course.BEGIN, make_course.END))
+    return nb
+
+
+@pytest.mark.slow
+def test_autograding_runs_the_long_optimisations_short_and_says_so(tmp_path):
+    """Notebook 05 autograded (its 200-iteration recipe and its gallery run short, nst_utils.short_run): full
+    marks for the solution, and the graded copy's parameters cell says that the run was short."""
+    from nbgrader.api import Gradebook
+
+    from nst_utils.short_run import NOTE
+
+    course = tmp_path / "course"
+    assert make_course.build(course, ["05"]) == [LONG]
+    nbgrader(course, "generate_assignment", LONG)
+    released = read(course / "release" / LONG / f"{LONG}.ipynb")
+    submitted = course / "submitted" / "correct" / LONG
+    submitted.mkdir(parents=True)
+    nbformat.write(solved(released, read(course / "source" / LONG / f"{LONG}.ipynb")), submitted / f"{LONG}.ipynb")
+    nbgrader(course, "autograde", LONG)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="nst") as gradebook:
+        submission = gradebook.find_submission(LONG, "correct")
+        assert submission.max_score >= 3 and submission.score == submission.max_score
+    graded = read(course / "autograded" / "correct" / LONG / f"{LONG}.ipynb")
+    parameters = next(c for c in graded.cells if "parameters" in c.metadata.get("tags", []))
+    assert NOTE in parameters.source and parameters.source.rstrip().endswith("MAX_EVALUATIONS = 3")

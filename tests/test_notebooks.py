@@ -11,10 +11,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from nst_utils.short_run import shorten
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 COPIES = sorted((ROOT / "notebooks" / "assignments").glob("[0-9][0-9]_*.ipynb"))
-FAST_PARAMETERS = {"NUM_ITERATIONS": 3, "MAX_EVALUATIONS": 3}
 EXPECTED = [f"{n:02d}" for n in range(7)]
 
 
@@ -82,14 +83,12 @@ def test_output_folder_moves_with_nst_output_dir(tmp_path, moved):
 
 
 def execute_fast(path):
-    """Execute a notebook with the parameters cell set to tiny values; return the executed notebook."""
+    """Execute a notebook in its short run (nst_utils.short_run); return the executed notebook."""
     from nbclient import NotebookClient
 
     nb = read(path)
     for cell in nb.cells:
-        if "parameters" in cell.metadata.get("tags", []):
-            names = re.findall(r"^(\w+)\s*=", cell.source, re.M)
-            cell.source += "\n" + "\n".join(f"{n} = {v}" for n, v in FAST_PARAMETERS.items() if n in names)
+        shorten(cell)
     NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb
 

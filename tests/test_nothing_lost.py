@@ -182,6 +182,7 @@ print(json.dumps([cli.main(argv) for argv in json.loads(sys.argv[1])]))
 """
 
 
+@pytest.mark.slow  # the whole command in a process of its own
 @pytest.mark.skipif(os.geteuid() != 0, reason="making a file of another user needs root")
 def test_another_users_file_in_a_sticky_folder_is_refused_before_the_run(photo, tiny_model, tmp_path):
     """/tmp's rule: only a file's owner (or the folder's) may replace it there. Run as root without the
@@ -241,6 +242,7 @@ def test_ctrl_c_during_the_output_probe_leaves_nothing(existing, photo, tiny_mod
 # ---------------------------------------------------------------------------------------------------
 # 6 and 8. A full or closed stdout or stderr never costs the picture, nor says it failed.
 
+@pytest.mark.slow  # the whole command in a process of its own
 @pytest.mark.parametrize("streams", ["stdout /dev/full", "stderr /dev/full", "stderr closed"])
 def test_a_full_or_closed_standard_stream_still_writes_the_picture(streams, tiny_model, tmp_path):
     out = tmp_path / "art.png"
@@ -456,6 +458,7 @@ HANGUP_RUN = ["--model", None, "--width", 32, "--optimizer", "adam", "--iteratio
 # network); the raw network: a subprocess would calibrate into data/, not into the tests' cache
 
 
+@pytest.mark.slow  # the whole command in a process of its own
 @pytest.mark.parametrize("nohup", [False, True])
 def test_sighup_keeps_the_best_image_so_far_unless_ignored(nohup, tiny_model, tmp_path):
     """A closed terminal (SIGHUP) stops the run as SIGTERM does: exit 129, the best image so far kept. Under
