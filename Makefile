@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench lab images release notebooks course clean
+.PHONY: install demo test test-fast bench gallery lab images release notebooks course clean
 
 $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	@test -x $(PY) || { py=$$(sh scripts/find_python.sh $(PYTHON)) && echo "$$py -m venv $(VENV)" && { $$py -m venv $(VENV) || { rm -rf $(VENV); exit 1; }; }; }
@@ -33,6 +33,12 @@ test-fast: $(STAMP)
 ## Speed and memory figures (prints them; no pass/fail).
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
+
+## The art benchmark: every bundled photo (and a portrait, a landscape) with every style, the nst command's
+## defaults, one contact sheet with figures: output/gallery/ (SIZE=256 for a quicker look).
+SIZE ?= 512
+gallery: $(STAMP)
+	$(PY) scripts/gallery.py --size $(SIZE)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
