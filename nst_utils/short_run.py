@@ -12,7 +12,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 #: The value each parameter takes in a short run.
-SHORT = {"NUM_ITERATIONS": 3, "MAX_EVALUATIONS": 3}
+SHORT = {"NUM_ITERATIONS": 3, "MAX_EVALUATIONS": 3, "ART_PASSES": 3}
 #: The line a short run adds to the parameters cell, above the new values (it shows on a feedback page).
 NOTE = ("# A short run (the tests, autograding): the long optimisations take a few iterations; "
         "the graded checks are unaffected.")
