@@ -22,9 +22,10 @@ demo: $(STAMP)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --ignore=notebooks/assignments
 
 ## The whole suite: unit tests, learner copies, and nbval over every source notebook (the long optimisations
-## run short: nst_utils/short_run.py); ends with its 15 slowest tests.
+## run short: nst_utils/short_run.py), on two workers (a test file, or a notebook, stays on one worker: nbval runs a
+## notebook's cells in order in one kernel); ends with its 15 slowest tests.
 test: $(STAMP)
-	$(PY) -m pytest $(NBVAL) --durations=15 tests notebooks
+	$(PY) -m pytest $(NBVAL) -n 2 --dist loadfile --durations=15 tests notebooks
 
 ## The fast subset for the development loop (no notebooks, no end-to-end run), on two workers.
 test-fast: $(STAMP)
