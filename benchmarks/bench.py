@@ -163,8 +163,8 @@ def match(picture, content, style, settings):
     import nst_utils as nst
     from nst_utils import engine, tf
 
-    target = engine.style_grams(settings, engine.scaled_style(style, settings.width, settings.height, 1.0), "fp32")
-    own = engine.style_grams(settings, picture, "fp32")
+    target = engine.style_statistics(settings, engine.scaled_style(style, settings.width, settings.height, 1.0), "fp32")
+    own = engine.style_statistics(settings, picture, "fp32")
     costs = {layer: float(((target[layer] - own[layer]) ** 2).sum() / (4 * own[layer].shape[0] ** 2))
              for layer, _ in settings.style_layers}
     with tf.Graph().as_default(), tf.compat.v1.Session() as sess:

@@ -19,14 +19,14 @@ from scipy.optimize import Bounds, minimize
 
 from . import colors
 from ._tf import outside_graph, tf
-from .costs import compute_content_cost, delay_gram_gradients, position_gram, style_cost_from_grams
-from .costs import total_variation_cost
+from .costs import compute_content_cost, delay_gram_gradients, position_gram, sliced_directions, sliced_style_cost
+from .costs import sorted_projections, style_cost_from_grams, total_variation_cost
 from .errors import NSTError, Terminated, check_number
 from .images import read_image, resize
 from .memory import check_image_size, check_styles, style_size
 from .precision import resolve as resolve_precision
 from .precision import session_config
-from .settings import INITS, OPTIMIZERS, Settings, plan_levels
+from .settings import INITS, OPTIMIZERS, STYLE_LOSSES, Settings, plan_levels
 from .vgg import load_vgg_model, read_network
 
 #: L-BFGS works on the cost scaled so that its first step moves pixels by at most this much (0..255
@@ -52,9 +52,9 @@ def check_settings(settings, n_styles=1):
 
     Every number is checked against :data:`nst_utils.errors.LIMITS` (finite, in range: NaN and
     infinities are refused), the same table the ``nst`` command's options use."""
-    check_image_size(settings.width, settings.height)  # includes the memory estimate
+    check_image_size(settings.width, settings.height, settings.style_loss)  # includes the memory estimate
     numbers = ["iterations", "content_weight", "style_weight", "tv_weight", "style_scale", "noise_ratio",
-               "seed", "save_every"]
+               "seed", "save_every", "coarsest_side"]
     if settings.optimizer == "adam":
         numbers.append("learning_rate")
     if settings.levels is not None:
@@ -64,6 +64,8 @@ def check_settings(settings, n_styles=1):
     resolve_precision(settings.precision)  # NSTError for an unknown name
     if settings.optimizer not in OPTIMIZERS:
         raise NSTError(f"optimizer {settings.optimizer!r}: use 'adam' or 'lbfgs'")
+    if settings.style_loss not in STYLE_LOSSES:
+        raise NSTError(f"style loss {settings.style_loss!r}: use {' or '.join(map(repr, STYLE_LOSSES))}")
     if settings.preserve_colors not in (None, "luminance", "histogram"):
         raise NSTError(f"preserve-colors {settings.preserve_colors!r}: use 'luminance' or 'histogram'")
     weights = settings.style_blend_weights
@@ -169,20 +171,30 @@ class Recorder:
 # ----------------------------------------------------------------------------------------------------
 # The costs and the two optimisers.
 
-def style_grams(settings, style, precision):
-    """``{layer: position_gram}`` of an RGB style image at its own size, from a private graph."""
+def style_statistics(settings, style, precision):
+    """The style statistics ``settings.style_loss`` compares, per style layer, of an RGB style image at its own
+    size, from a private graph: ``{layer: position_gram}`` for ``'gram'``; for ``'sw'``, ``{layer: (directions,
+    sorted projections)}`` (:func:`nst_utils.costs.sorted_projections`, one seed per layer)."""
     with tf.Graph().as_default(), tf.compat.v1.Session(config=session_config(precision)) as sess:
         model = load_vgg_model(settings.model, height=style.shape[0], width=style.shape[1],
                                pooling=settings.pooling, verbose=False, calibrated=settings.calibrated)
         model["input"].load(read_network(settings.model).preprocess(style), sess)
-        return sess.run({layer: position_gram(model[layer]) for layer, _ in settings.style_layers})
+        if settings.style_loss == "gram":
+            return sess.run({layer: position_gram(model[layer]) for layer, _ in settings.style_layers})
+        features = sess.run({layer: model[layer] for layer, _ in settings.style_layers})
+    statistics = {}
+    for i, (layer, _) in enumerate(settings.style_layers):
+        directions = sliced_directions(features[layer].shape[-1], seed=settings.seed + i)
+        statistics[layer] = directions, sorted_projections(features[layer], directions)
+    return statistics
 
 
 def build_costs(sess, model, settings, content_input, targets):
     """``{'total', 'content', 'style', 'tv'}`` scalar tensors of ``model['input']``: the content cost at
     ``settings.content_layer`` against ``content_input`` (a network input; None: no content term), the
-    style cost against ``targets`` ``[(blend weight, {layer: Gram})]`` (see
-    :func:`nst_utils.costs.style_cost_from_grams`), the total variation, and their weighted sum."""
+    style cost against ``targets`` ``[(blend weight, {layer: statistics})]`` (:func:`style_statistics`; see
+    :func:`nst_utils.costs.style_cost_from_grams` and :func:`nst_utils.costs.sliced_style_cost`), the total
+    variation, and their weighted sum."""
     zero = tf.constant(0.0)
     J_content = J_style = zero
     if content_input is not None:
@@ -190,7 +202,8 @@ def build_costs(sess, model, settings, content_input, targets):
         out = model[settings.content_layer]
         J_content = compute_content_cost(outside_graph(sess.run(out)), out)
     if targets:
-        J_style = style_cost_from_grams(model, targets, settings.style_layers)
+        cost = style_cost_from_grams if settings.style_loss == "gram" else sliced_style_cost
+        J_style = cost(model, targets, settings.style_layers)
     J_tv = total_variation_cost(model["input"])
     J = settings.content_weight * J_content + settings.style_weight * J_style
     if settings.tv_weight:
@@ -330,7 +343,7 @@ def _start(run, w, h, previous, rng):
 def _level(run, recorder, w, h, n, start):
     """One level's optimisation at ``w`` x ``h`` for ``n`` passes from ``start``: ``(image, diverged)``."""
     settings = run.settings
-    targets = [(b, style_grams(settings, scaled_style(s, w, h, settings.style_scale), run.precision))
+    targets = [(b, style_statistics(settings, scaled_style(s, w, h, settings.style_scale), run.precision))
                for s, b in zip(run.styles, run.blend)]
     content_input = None if run.content_full is None else run.network.preprocess(resize(run.content_full, w, h))
     with tf.Graph().as_default(), tf.compat.v1.Session(config=session_config(run.precision)) as sess:

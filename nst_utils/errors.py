@@ -38,6 +38,7 @@ LIMITS = {
     "seed": (0, 2**32 - 1, True, False),
     "save_every": (0, 1_000_000, True, False),
     "levels": (1, 10, True, False),
+    "coarsest_side": (16, 100_000, True, False),
 }
 
 

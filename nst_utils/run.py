@@ -20,7 +20,7 @@ from .files import refuse_folder, write_or_keep
 from .memory import check_styles, oversized_style
 from .network import find_weights, read_network
 from .precision import resolve
-from .settings import ART_LONGEST_SIDE, OPTIMIZERS, Settings, plan_levels
+from .settings import ART_LONGEST_SIDE, OPTIMIZERS, STYLE_LOSSES, Settings, plan_levels
 from .speed import estimate
 from .stops import interrupts_deferred, stop_code, stop_of, stopped
 
@@ -32,7 +32,7 @@ MIN_DERIVED_SIDE = 16
 #: ``--gif`` without ``--save-every``: a snapshot every iterations/this passes.
 GIF_FRAMES = 25
 #: The options that, left out, take the recipe's or the command's default.
-CHOSEN = ("optimizer", "iterations", "content_weight", "style_weight", "learning_rate", "noise_ratio")
+CHOSEN = ("optimizer", "iterations", "content_weight", "style_weight", "learning_rate", "noise_ratio", "style_loss")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def describe(settings, style_shapes=(), note=""):
     precision = resolve(settings.precision)
     state = "calibrated" if settings.calibrated else "raw"
     return (f"nst: {steps} with {OPTIMIZERS[settings.optimizer]}, alpha {settings.content_weight:g}, beta "
-            f"{settings.style_weight:g}, on {network} ({state}) in {precision.name} ({precision.reason}); "
+            f"{settings.style_weight:g}, {STYLE_LOSSES[settings.style_loss]}, on {network} ({state}) in {precision.name} ({precision.reason}); "
             f"estimated {seconds / 60:.1f} min and {memory / 1e9:.1f} GB peak memory{note}")
 
 

@@ -26,8 +26,9 @@ INITS = ("noise", "content", "grey")
 #: The optimisers, as the options and the plan line name them.
 OPTIMIZERS = {"adam": "Adam", "lbfgs": "L-BFGS"}
 
-#: Coarse to fine: without ``levels``, halve the size while the longest side exceeds this.
-COARSEST_SIDE = 700
+#: The style losses by name: the assignment's Gram matrices (notebook 04), or the sliced Wasserstein distance
+#: between the features' distributions (Heitz et al., CVPR 2021; notebook 06).
+STYLE_LOSSES = {"gram": "Gram matrices", "sw": "sliced Wasserstein"}
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Settings:
     content_weight: float = 10.0  # alpha
     style_weight: float = 40.0  # beta
     tv_weight: float = 0.0
+    style_loss: str = "gram"  # one of STYLE_LOSSES
     style_blend_weights: list = None  # one weight per style image (normalised to sum 1)
     style_scale: float = 1.0  # style image's longest side relative to the output's
     preserve_colors: str = None  # None, "luminance" or "histogram"
@@ -51,7 +53,8 @@ class Settings:
     content_layer: str = CONTENT_LAYER
     style_layers: list = field(default_factory=lambda: list(STYLE_LAYERS))
     pooling: str = "avg"
-    levels: int = None  # coarse-to-fine levels; None: as many as needed to start at <= COARSEST_SIDE
+    levels: int = None  # coarse-to-fine levels; None: as many as needed to start at <= coarsest_side
+    coarsest_side: int = 700  # without levels: halve the size while the longest side exceeds this
     save_every: int = 0  # keep a snapshot every N passes (history['snapshots'], the on_snapshot callback)
     model: str = None  # weight file; None: the usual search (see network.find_weights)
     calibrated: bool = True  # every layer at the same mean activation (see nst_utils.calibration)
@@ -66,12 +69,15 @@ class Settings:
 #: The recipe's (alpha, beta): the weights the cost plots and the live view show by default.
 RECIPE_WEIGHTS = (Settings.content_weight, Settings.style_weight)
 
-#: The ``nst`` command's defaults, for art: L-BFGS reaches the recipe's cost 2.6x sooner (make bench;
-#: notebook 06), so the same minutes buy a converged picture at a larger size; the style weight is raised
-#: because a converged L-BFGS result follows alpha/beta closely, where 200 Adam steps stop short of the
-#: style; the start is the photo itself, which keeps small faces recognisable where the recipe's faded
-#: start loses them. The size is the photo's aspect with this longest side (:data:`ART_LONGEST_SIDE`).
-ART = dict(optimizer="lbfgs", iterations=150, style_weight=400.0, init="content")
+#: The ``nst`` command's defaults, for art (make gallery; notebook 06): L-BFGS reaches the recipe's cost 2.6x
+#: sooner (make bench); coarse to fine from half the size (a quarter of the time per pass: the composition settles
+#: cheaply, the full size adds the detail); the style weight is raised because a converged L-BFGS result follows alpha/beta
+#: closely, where 200 Adam steps stop short of the style; the start is the photo itself, which keeps small faces
+#: recognisable; the sliced Wasserstein style cost brings the painting's colours and strokes where the Gram
+#: matrices left pale tints and an embossed ripple on the calibrated network. The size is the photo's aspect with
+#: this longest side (:data:`ART_LONGEST_SIDE`).
+ART = dict(optimizer="lbfgs", iterations=80, style_weight=400.0, init="content", style_loss="sw",
+           coarsest_side=320)
 ART_LONGEST_SIDE = 512
 
 def plan_levels(settings):
@@ -80,7 +86,7 @@ def plan_levels(settings):
     w, h = settings.width, settings.height
     sizes = [(w, h)]
     count = settings.levels
-    while (count is None and max(sizes[0]) > COARSEST_SIDE) or (count is not None and len(sizes) < count):
+    while (count is None and max(sizes[0]) > settings.coarsest_side) or (count is not None and len(sizes) < count):
         w, h = sizes[0]
         if min(w, h) < 64:
             break

@@ -2,12 +2,9 @@
 and a landscape from the installed packages, stylised with the ``nst`` command's defaults, in one contact
 sheet with each picture's figures; a JSON file keeps the figures.
 
-Figures per picture, measured in fp32 on the network the run used:
-- style, per style layer: the Gram distance of the picture to the painting (the style cost's own measure) and
-  the sliced Wasserstein distance between their features (a distribution measure: Heitz et al., CVPR 2021),
-  each relative to the photo's own distance to the painting (1: no closer than the photo; 0: the painting's);
-- content: the content cost against the photo, at the content layer;
-- seconds: the run's time.
+Figures per picture (:func:`nst_utils.measures.style_match`), measured in fp32 on the network the run used:
+style per style layer (the Gram distance and the sliced Wasserstein distance to the painting, relative to the
+photo's: 1 is no closer than the photo, 0 the painting's), the content cost against the photo, and the run's time.
 Numbers alone can be gamed by noise: look at the sheet.
 
     python scripts/gallery.py [--size 512] [--out output/gallery] [--photos a.jpg ...] [--styles b.jpg ...]
@@ -24,12 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import nst_utils as nst  # noqa: E402
-from nst_utils import engine, tf  # noqa: E402
+from nst_utils.measures import style_match  # noqa: E402
 from nst_utils.settings import Settings  # noqa: E402
-
-#: Random directions per layer for the sliced Wasserstein distance (fixed seed: the same directions each run).
-PROJECTIONS = 64
-
 
 def extra_photos():
     """A portrait (matplotlib's Grace Hopper) and a landscape (matplotlib's elevation sample, hill-shaded)."""
@@ -43,51 +36,6 @@ def extra_photos():
                                                        vert_exag=0.05)
     landscape = (np.clip(relief[..., :3], 0, 1) * 255).astype(np.uint8)
     return {"grace_hopper (portrait)": hopper, "relief (landscape)": landscape}
-
-
-def features(settings, image, layers):
-    """``{layer: (positions, channels)}`` float64 activations of an RGB image at its own size, in fp32."""
-    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
-        model = nst.load_vgg_model(settings.model, height=image.shape[0], width=image.shape[1],
-                                   pooling=settings.pooling, verbose=False, calibrated=settings.calibrated)
-        model["input"].load(nst.read_network(settings.model).preprocess(image), sess)
-        values = sess.run({layer: model[layer] for layer in layers})
-    return {layer: v.reshape(-1, v.shape[-1]).astype(np.float64) for layer, v in values.items()}
-
-
-def gram_distance(a, b):
-    """The style cost's measure between two feature sets ``(positions, channels)``: Grams per position."""
-    ga, gb = a.T @ a / len(a), b.T @ b / len(b)
-    return float(((ga - gb) ** 2).sum() / (4 * a.shape[1] ** 2))
-
-
-def sliced_wasserstein(a, b, projections=PROJECTIONS, seed=0):
-    """Sliced Wasserstein-2 distance between two feature sets ``(positions, channels)``: the mean squared
-    difference of their sorted projections on random unit directions, compared at common quantiles."""
-    directions = np.random.default_rng(seed).normal(size=(a.shape[1], projections))
-    directions /= np.linalg.norm(directions, axis=0)
-    quantiles = np.linspace(0, 1, min(len(a), len(b), 4096))
-    pa = np.quantile(a @ directions, quantiles, axis=0)
-    pb = np.quantile(b @ directions, quantiles, axis=0)
-    return float(((pa - pb) ** 2).mean())
-
-
-def figures(settings, photo, painting, picture):
-    """The picture's style figures per layer (relative to the photo's) and its content cost (see the top)."""
-    layers = [name for name, _ in settings.style_layers]
-    size = (settings.width, settings.height)
-    scaled = engine.scaled_style(painting, *size, settings.style_scale)
-    target = features(settings, scaled, layers + [settings.content_layer])
-    ours = features(settings, picture, layers + [settings.content_layer])
-    own = features(settings, nst.images.resize(photo, *size), layers + [settings.content_layer])
-    result = {"gram": {}, "sliced_wasserstein": {}}
-    for layer in layers:
-        for key, measure in (("gram", gram_distance), ("sliced_wasserstein", sliced_wasserstein)):
-            base = measure(own[layer], target[layer])
-            result[key][layer] = measure(ours[layer], target[layer]) / max(base, 1e-12)
-    c_ours, c_own = ours[settings.content_layer], own[settings.content_layer]
-    result["content"] = float(((c_ours - c_own) ** 2).sum() / (4 * c_own.size))
-    return result
 
 
 def render(photo, painting, size):
@@ -141,7 +89,7 @@ def main(argv=None):
     for photo_name, photo in photos.items():
         for style_name, painting in styles.items():
             picture, settings, seconds = render(photo, painting, args.size)
-            figs = {**figures(settings, photo, painting, picture), "seconds": seconds}
+            figs = {**style_match(settings, photo, painting, picture), "seconds": seconds}
             rows.append(((photo_name, style_name), photo, painting, picture, figs))
             table[f"{photo_name} + {style_name}"] = figs
             print(f"{photo_name} + {style_name}: {seconds:.0f} s, style vs photo (Gram, SW) "

@@ -70,6 +70,7 @@ def test_bad_values_one_line_no_output(argv, match, tmp_path, capsys):
     ([CONTENT, STYLE, "--height", "-3"], "--height: '-3' is not a whole number greater than 0"),
     ([CONTENT, STYLE, "--optimizer", "sgd"], "invalid choice: 'sgd'"),
     ([CONTENT, STYLE, "--preserve-colors", "sepia"], "invalid choice: 'sepia'"),
+    ([CONTENT, STYLE, "--style-loss", "wasserstein"], "invalid choice: 'wasserstein'"),
     ([CONTENT, STYLE, "--iterations", "many"], "--iterations: 'many'"),
     ([CONTENT], "required: STYLE"),
     ([CONTENT, STYLE, "--style-scale", "0"], "--style-scale: '0' is out of range; give a number above 0"),
@@ -152,13 +153,18 @@ def test_defaults_are_for_art_and_the_recipe_is_one_option_away(tmp_path):
     assert (changed.iterations, changed.style_weight, changed.optimizer, changed.width, changed.height) == \
         (7, 1.0, "adam", 80, 32)
     assert not settings_for(wide, STYLE, "--raw-network", tmp_path=tmp_path).calibrated
+    # the style cost: the command's own, the recipe's, or the one asked for
+    assert settings_for(wide, STYLE, tmp_path=tmp_path).style_loss == ART["style_loss"] == "sw"
+    assert settings_for(wide, STYLE, "--recipe", tmp_path=tmp_path).style_loss == "gram"
+    assert settings_for(wide, STYLE, "--style-loss", "gram", tmp_path=tmp_path).style_loss == "gram"
 
 
 def test_help_says_what_the_defaults_are_and_why(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert f"L-BFGS for {ART['iterations']} passes" in text and f"longest side {ART_LONGEST_SIDE}" in text
+    assert f"L-BFGS for {ART['iterations']} passes at {ART_LONGEST_SIDE // 2} pixels" in text
+    assert f"longest side {ART_LONGEST_SIDE}" in text and "sliced Wasserstein style cost" in text
     assert "--recipe gives the assignment's recipe instead: 400x300, Adam with learning rate 2.0" in text
     assert "--raw-network" in text and "calibrated" in text
 
@@ -167,7 +173,8 @@ def test_plan_line_names_weights_and_network_state(tiny_model, tmp_path):
     for extra, state in (([], "(calibrated)"), (["--raw-network"], "(raw)")):
         settings = settings_for(CONTENT, STYLE, "--width", 64, "--model", tiny_model, *extra, tmp_path=tmp_path)
         line = nst_run.describe(settings)
-        assert f"64x48 ({ART['iterations']} it) with L-BFGS, alpha 10, beta {ART['style_weight']:g}, on VGG-19 {state}" in line
+        assert f"64x48 ({ART['iterations']} it) with L-BFGS, alpha 10, beta {ART['style_weight']:g}, sliced " \
+               f"Wasserstein, on VGG-19 {state}" in line
 
 
 def test_a_degenerate_aspect_is_refused_not_written(tmp_path, capsys):
@@ -261,7 +268,7 @@ def test_ctrl_c_before_the_first_iteration_writes_nothing(photo, tiny_model, tmp
     def interrupted(*args, **kwargs):  # Ctrl-C after the plan line, while the style is analysed
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(engine, "style_grams", interrupted)
+    monkeypatch.setattr(engine, "style_statistics", interrupted)
     out = tmp_path / "out" / "art.png"
     out.parent.mkdir()
     out.write_bytes(b"an earlier result")

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import nst_utils as nst
-from nst_utils import tf
+from nst_utils import costs, tf
 
 ASSIGNMENT_GRAM = [[6.42230511, -4.42912197, -2.09668207],
                    [-4.42912197, 19.46583748, 19.56387138],
@@ -221,3 +221,37 @@ def test_checks_leave_the_graph_of_known_shapes_unchanged(sess):
     nst.gram_matrix(nst.unroll_volume(a))
     added = {op.type for op in sess.graph.get_operations()[before:]}
     assert not added & {"Assert", "Shape", "Cast"}, added
+
+
+def sliced(sess, a_G, a_S, seed=0):
+    directions = costs.sliced_directions(a_S.shape[-1], seed)
+    return sess.run(costs.sliced_wasserstein_cost(tf.constant(a_G), directions, costs.sorted_projections(a_S, directions)))
+
+
+def test_sliced_wasserstein_sees_distributions_that_the_gram_matrix_cannot(sess):
+    rng = np.random.default_rng(0)
+    a_S = rng.gamma(2.0, size=(1, 6, 8, 5)).astype(np.float32)
+    shuffled = rng.permutation(a_S.reshape(-1, 5)).reshape(1, 6, 8, 5)  # the same features elsewhere
+    assert sliced(sess, a_S, a_S) == pytest.approx(0, abs=1e-10)
+    assert sliced(sess, shuffled, a_S) == pytest.approx(0, abs=1e-10)
+    # -a_S has the very same Gram matrix, but its features are distributed otherwise: only SW sees it
+    gram = sess.run(nst.compute_layer_style_cost(a_S, tf.constant(-a_S)))
+    assert gram == pytest.approx(0, abs=1e-6) and sliced(sess, -a_S, a_S) > 1
+    # a style image of another size: its sorted projections are resampled to this image's positions
+    half = a_S[:, :3, :4, :]
+    assert sliced(sess, np.repeat(np.repeat(half, 2, axis=1), 2, axis=2), half) == pytest.approx(0, abs=1e-10)
+
+
+def test_sliced_wasserstein_gradient_matches_finite_differences(sess):
+    rng = np.random.default_rng(1)
+    a_S = rng.normal(size=(1, 3, 4, 3)).astype(np.float32)
+    a_G = rng.normal(size=(1, 3, 4, 3))
+    directions = costs.sliced_directions(3)
+    x = tf.compat.v1.placeholder(tf.float32, a_G.shape)
+    J = costs.sliced_wasserstein_cost(x, directions, costs.sorted_projections(a_S, directions))
+    grad = sess.run(tf.gradients(J, x)[0], {x: a_G})
+    for index in [(0, 0, 0, 0), (0, 1, 2, 1), (0, 2, 3, 2)]:
+        step = np.zeros_like(a_G)
+        step[index] = 1e-3
+        numeric = (sess.run(J, {x: a_G + step}) - sess.run(J, {x: a_G - step})) / 2e-3
+        assert grad[index] == pytest.approx(numeric, rel=1e-2, abs=1e-4)

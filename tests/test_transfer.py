@@ -56,6 +56,8 @@ def test_plan_levels():
     assert plan_levels(Settings()) == [(400, 300, 200)]
     assert plan_levels(Settings(width=1920, height=1080)) == [(480, 270, 200), (960, 540, 50), (1920, 1080, 12)]
     assert plan_levels(Settings(width=400, height=300, levels=2, iterations=20)) == [(200, 150, 20), (400, 300, 10)]
+    assert plan_levels(Settings(width=512, height=384, coarsest_side=300, iterations=40)) == [(256, 192, 40),
+                                                                                            (512, 384, 10)]
 
 
 @pytest.mark.parametrize("changes, match", [
@@ -63,6 +65,7 @@ def test_plan_levels():
     (dict(iterations=0), "iterations 0"),
     (dict(style_weight=-1), "style-weight -1"),
     (dict(preserve_colors="sepia"), "preserve-colors 'sepia'"),
+    (dict(style_loss="histogram"), "style loss 'histogram': use 'gram' or 'sw'"),
     (dict(style_blend_weights=[1, 2]), "2 style blend weights for 1 style"),
     (dict(width=10**5, height=10**5), "needs about"),
     (dict(style_scale=0), "style_scale 0|style-scale 0"),
@@ -77,6 +80,7 @@ def test_plan_levels():
     (dict(seed=-1), "seed -1 is out of range"),
     (dict(iterations=2.5), "iterations 2.5 is not a whole number"),
     (dict(save_every=-1), "save-every -1 is out of range"),
+    (dict(coarsest_side=8), "coarsest-side 8 is out of range"),
 ])
 def test_bad_settings(changes, match):
     with pytest.raises(nst.NSTError, match=match):
@@ -85,7 +89,7 @@ def test_bad_settings(changes, match):
 
 def test_style_cost_from_grams_equals_the_assignments_for_equal_sizes(tiny_model, photos, sess):
     content, style, _ = photos
-    grams = engine.style_grams(Settings(model=tiny_model), style, "fp32")
+    grams = engine.style_statistics(Settings(model=tiny_model), style, "fp32")
     model = nst.load_vgg_model(tiny_model, height=48, width=64, verbose=False)
     ours = costs.style_cost_from_grams(model, [(1.0, grams)], nst.STYLE_LAYERS)
     model["input"].load(nst.reshape_and_normalize_image(style), sess)
@@ -93,6 +97,23 @@ def test_style_cost_from_grams_equals_the_assignments_for_equal_sizes(tiny_model
     model["input"].load(nst.reshape_and_normalize_image(content), sess)
     a, b = sess.run([ours, theirs])
     assert b > 0 and a == pytest.approx(b, rel=1e-4)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_the_sliced_wasserstein_loss_lowers_its_cost_and_matches_the_styles_distribution(tiny_model, photos, optimizer):
+    content, style, _ = photos
+    chosen = settings(tiny_model, optimizer=optimizer, iterations=15, style_loss="sw", content_weight=0)
+    image, history = engine.transfer(content, [style], chosen)
+    assert len(history["total"]) == 15 and min(history["style"]) < 0.5 * history["style"][0]
+    # measured on directions the run never saw: the whole distribution came closer, not only the projections
+    other = Settings(**{**chosen.__dict__, "seed": 99})
+    target = engine.style_statistics(other, style, "fp32")
+    before, after = (engine.style_statistics(other, x, "fp32") for x in (content, image))
+
+    def distance(ours):
+        return sum(((np.sort(ours[layer][1], axis=1) - target[layer][1]) ** 2).mean() for layer in target)
+
+    assert distance(after) < 0.7 * distance(before)
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
@@ -225,6 +246,20 @@ def test_estimate_grows_with_pixels(tiny_model):
         4 * speed.gflop_per_iteration(network, 400, 300, layers), rel=0.02)
 
 
+def test_the_estimate_counts_the_sliced_wasserstein_sort(tiny_model, monkeypatch):
+    monkeypatch.setattr(speed, "matmul_gflops", lambda **_: 100.0)  # the same rate for both estimates
+    network = nst.read_network(tiny_model)
+    channels = {name: kernel.shape[-1] for name, kernel, _ in network.layers}
+    # conv1_1 at full size, conv2_1 at half (rounded up), avgpool2 after block 2: a quarter, conv2's channels
+    expected = channels["conv1_1"] * 30 * 40 + channels["conv2_1"] * 15 * 20 + channels["conv2_2"] * 8 * 10
+    assert speed.sorted_values_per_iteration(network, 40, 30, ["conv1_1", "conv2_1", "avgpool2"]) == expected
+    chosen = {loss: settings(tiny_model, width=400, height=300, style_loss=loss) for loss in ("gram", "sw")}
+    gram, sw = (speed.estimate(chosen[loss])[0] for loss in ("gram", "sw"))
+    layers = [name for name, _ in chosen["sw"].style_layers]
+    sorting = chosen["sw"].iterations * speed.sorted_values_per_iteration(network, 400, 300, layers)
+    assert sw - gram == pytest.approx(sorting * speed.SORT_SECONDS_PER_VALUE) and sorting > 0
+
+
 def test_a_huge_style_scale_is_refused_not_an_overflow(photos):
     _, style, _ = photos
     for scale in (1e308, 1000.0):
@@ -239,6 +274,9 @@ def test_the_memory_estimate_counts_the_scaled_style(tiny_model):
     s = settings(tiny_model, width=100, height=75, style_scale=8)
     _, peak = speed.estimate(s, style_shapes=[(48, 64, 3)])
     assert peak == memory.estimate_peak_memory(800, 600) > memory.estimate_peak_memory(100, 75)
+    # the sliced Wasserstein cost's projections and sort count for the optimised image, not the style's pass
+    sliced = settings(tiny_model, width=1000, height=750, style_loss="sw")
+    assert speed.estimate(sliced)[1] == memory.estimate_peak_memory(1000, 750, "sw") > memory.estimate_peak_memory(1000, 750)
 
 
 def test_ctrl_c_or_sigterm_before_the_first_pass_leaves_an_empty_history(tiny_model, photos, monkeypatch):
