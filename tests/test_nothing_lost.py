@@ -346,7 +346,7 @@ def test_read_image_takes_a_bytes_path_and_names_other_arguments(tmp_path):
 # 11. A style image too large for memory because of a size taken from the photo's aspect says so.
 
 def test_a_style_too_large_because_of_a_derived_height_names_the_cause(tiny_model, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(memory, "total_memory_bytes", lambda: 20 * 2**30)  # the 512x10240 output itself fits
+    monkeypatch.setattr(memory, "total_memory_bytes", lambda: 35 * 2**30)  # the 512x10240 output itself fits (30 GiB)
     tall, square = tmp_path / "tall.png", tmp_path / "square.png"
     Image.fromarray(np.zeros((1000, 50, 3), np.uint8)).save(tall)
     Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(square)
@@ -355,7 +355,7 @@ def test_a_style_too_large_because_of_a_derived_height_names_the_cause(tiny_mode
     one_error_line(err, "--style-scale 1 (the default): the style image would be 10240x10240 pixels, its longest side "
                         "as long as the 512x10240 output's (its height from --width 512 and the 50x1000 photo's "
                         "aspect), and need about ")
-    assert err.rstrip().endswith("but this machine has 20 GiB; give both --width and --height, or choose a smaller "
+    assert err.rstrip().endswith("but this machine has 35 GiB; give both --width and --height, or choose a smaller "
                                  "--style-scale")
 
 
