@@ -42,9 +42,19 @@ def sliced_wasserstein(a, b, projections=PROJECTIONS, seed=0):
     directions = np.random.default_rng(seed).normal(size=(a.shape[1], projections))
     directions /= np.linalg.norm(directions, axis=0)
     quantiles = np.linspace(0, 1, min(len(a), len(b), QUANTILES))
-    pa = np.quantile(a @ directions, quantiles, axis=0)
-    pb = np.quantile(b @ directions, quantiles, axis=0)
+    pa, pb = (_quantiles(x @ directions, quantiles) for x in (a, b))
     return float(((pa - pb) ** 2).mean())
+
+
+def _quantiles(values, quantiles):
+    """``np.quantile(values, quantiles, axis=0)`` (linear interpolation) from one sort of each column: numpy's
+    own partitions once per quantile, seconds for 4,096 quantiles of a large layer."""
+    ordered = np.sort(values, axis=0)
+    position = quantiles * (len(ordered) - 1)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, len(ordered) - 1)
+    weight = (position - low)[:, None]
+    return ordered[low] + weight * (ordered[high] - ordered[low])
 
 
 def style_match(settings, photo, painting, picture):

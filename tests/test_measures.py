@@ -40,3 +40,11 @@ def test_the_photo_scores_one_and_the_painting_zero(tiny_model):
             assert list(figures[key]) == [name for name, _ in settings.style_layers]
             assert all(value == pytest.approx(style, abs=1e-6) for value in figures[key].values())
         assert content is None and figures["content"] > 0 or figures["content"] == content
+
+
+def test_quantiles_from_one_sort_are_numpys():
+    rng = np.random.default_rng(2)
+    for values, count in ((rng.normal(size=(500, 3)), 64), (rng.normal(size=(7, 2)), 5), (rng.normal(size=(1, 4)), 1)):
+        quantiles = np.linspace(0, 1, count)
+        np.testing.assert_allclose(gallery._quantiles(values, quantiles), np.quantile(values, quantiles, axis=0),
+                                   rtol=0, atol=1e-12)
