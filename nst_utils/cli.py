@@ -89,9 +89,10 @@ def _epilog():
                 f"{ART_LONGEST_SIDE} pixels (the other follows the photo); coarse to fine, "
                 f"{OPTIMIZERS[art.optimizer]} for {n0} passes at {w0} pixels, then {n1} at {w1} (L-BFGS reaches "
                 f"the assignment's result 2.6 times sooner than Adam; at half the size a pass costs a quarter, so the "
-                f"composition settles cheaply and the full size adds the detail); content weight {art.content_weight:g}, style "
-                f"weight {art.style_weight:g}; the {STYLE_LOSSES[art.style_loss]} style cost (it matches the "
-                f"painting's colours and strokes, where Gram matrices leave pale tints and an embossed ripple); "
+                f"composition settles cheaply and the full size adds the detail); content weight "
+                f"{art.content_weight:g}, style weight {art.style_weight:g}; the {STYLE_LOSSES[art.style_loss]} "
+                f"style cost (it matches the painting's colours and strokes, where Gram matrices leave pale tints "
+                f"and an embossed ripple); "
                 f"starting from the photo itself, on the calibrated network (every style layer counts). Larger "
                 f"pictures halve their size until the longest side is at most {art.coarsest_side} pixels.")
     return (textwrap.fill(defaults, 100) + "\n"

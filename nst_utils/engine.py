@@ -171,17 +171,25 @@ class Recorder:
 # ----------------------------------------------------------------------------------------------------
 # The costs and the two optimisers.
 
+def activations(settings, image, precision, fetch):
+    """``sess.run(fetch(model))`` for an RGB image at its own size in the network ``settings`` names (model, pooling,
+    calibration), from a private graph and session in ``precision``; ``fetch`` maps the model to tensors."""
+    with tf.Graph().as_default(), tf.compat.v1.Session(config=session_config(precision)) as sess:
+        model = load_vgg_model(settings.model, height=image.shape[0], width=image.shape[1],
+                               pooling=settings.pooling, verbose=False, calibrated=settings.calibrated)
+        model["input"].load(read_network(settings.model).preprocess(image), sess)
+        return sess.run(fetch(model))
+
+
 def style_statistics(settings, style, precision):
     """The style statistics ``settings.style_loss`` compares, per style layer, of an RGB style image at its own
-    size, from a private graph: ``{layer: position_gram}`` for ``'gram'``; for ``'sw'``, ``{layer: (directions,
+    size (:func:`activations`): ``{layer: position_gram}`` for ``'gram'``; for ``'sw'``, ``{layer: (directions,
     sorted projections)}`` (:func:`nst_utils.costs.sorted_projections`, one seed per layer)."""
-    with tf.Graph().as_default(), tf.compat.v1.Session(config=session_config(precision)) as sess:
-        model = load_vgg_model(settings.model, height=style.shape[0], width=style.shape[1],
-                               pooling=settings.pooling, verbose=False, calibrated=settings.calibrated)
-        model["input"].load(read_network(settings.model).preprocess(style), sess)
-        if settings.style_loss == "gram":
-            return sess.run({layer: position_gram(model[layer]) for layer, _ in settings.style_layers})
-        features = sess.run({layer: model[layer] for layer, _ in settings.style_layers})
+    layers = [layer for layer, _ in settings.style_layers]
+    if settings.style_loss == "gram":
+        return activations(settings, style, precision,
+                           lambda model: {name: position_gram(model[name]) for name in layers})
+    features = activations(settings, style, precision, lambda model: {name: model[name] for name in layers})
     statistics = {}
     for i, (layer, _) in enumerate(settings.style_layers):
         directions = sliced_directions(features[layer].shape[-1], seed=settings.seed + i)

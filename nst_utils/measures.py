@@ -9,10 +9,8 @@ Measured in fp32 with fixed random directions, so the same pictures always give 
 """
 import numpy as np
 
-from ._tf import tf
-from .engine import scaled_style
+from .engine import activations, scaled_style
 from .images import resize
-from .vgg import load_vgg_model, read_network
 
 #: Random directions per layer for the sliced Wasserstein distance (fixed seed: the same directions each time).
 PROJECTIONS = 64
@@ -22,11 +20,7 @@ QUANTILES = 4096
 
 def features(settings, image, layers):
     """``{layer: (positions, channels)}`` float64 activations of an RGB image at its own size, in fp32."""
-    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
-        model = load_vgg_model(settings.model, height=image.shape[0], width=image.shape[1],
-                               pooling=settings.pooling, verbose=False, calibrated=settings.calibrated)
-        model["input"].load(read_network(settings.model).preprocess(image), sess)
-        values = sess.run({layer: model[layer] for layer in layers})
+    values = activations(settings, image, "fp32", lambda model: {layer: model[layer] for layer in layers})
     return {layer: v.reshape(-1, v.shape[-1]).astype(np.float64) for layer, v in values.items()}
 
 

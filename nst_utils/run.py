@@ -211,7 +211,8 @@ def describe(settings, style_shapes=(), note=""):
     precision = resolve(settings.precision)
     state = "calibrated" if settings.calibrated else "raw"
     return (f"nst: {steps} with {OPTIMIZERS[settings.optimizer]}, alpha {settings.content_weight:g}, beta "
-            f"{settings.style_weight:g}, {STYLE_LOSSES[settings.style_loss]}, on {network} ({state}) in {precision.name} ({precision.reason}); "
+            f"{settings.style_weight:g}, {STYLE_LOSSES[settings.style_loss]}, on {network} ({state}) in "
+            f"{precision.name} ({precision.reason}); "
             f"estimated {seconds / 60:.1f} min and {memory / 1e9:.1f} GB peak memory{note}")
 
 

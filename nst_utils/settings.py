@@ -70,12 +70,13 @@ class Settings:
 RECIPE_WEIGHTS = (Settings.content_weight, Settings.style_weight)
 
 #: The ``nst`` command's defaults, for art (make gallery; notebook 06): L-BFGS reaches the recipe's cost 2.6x
-#: sooner (make bench); coarse to fine from half the size (a quarter of the time per pass: the composition settles
-#: cheaply, the full size adds the detail); the style weight is raised because a converged L-BFGS result follows alpha/beta
-#: closely, where 200 Adam steps stop short of the style; the start is the photo itself, which keeps small faces
-#: recognisable; the sliced Wasserstein style cost brings the painting's colours and strokes where the Gram
-#: matrices left pale tints and an embossed ripple on the calibrated network. The size is the photo's aspect with
-#: this longest side (:data:`ART_LONGEST_SIDE`).
+#: sooner (make bench); coarse to fine from half the size (a quarter of the time per pass: the composition
+#: settles cheaply, the full size adds the detail); the style weight is raised because a converged L-BFGS
+#: result follows alpha/beta closely, where 200 Adam steps stop short of the style; the start is the photo
+#: itself, which keeps more of its small details than the recipe's faded start; the sliced Wasserstein style
+#: cost brings the painting's colours and strokes where the Gram matrices left pale tints and an embossed
+#: ripple on the calibrated network. The size is the photo's aspect with this longest side
+#: (:data:`ART_LONGEST_SIDE`).
 ART = dict(optimizer="lbfgs", iterations=80, style_weight=400.0, init="content", style_loss="sw",
            coarsest_side=320)
 ART_LONGEST_SIDE = 512
