@@ -128,6 +128,10 @@ def parser():
                    help="one weight per style image")
     p.add_argument("--style-scale", type=number("style_scale"),
                    help=f"style image size relative to the output (default {Settings.style_scale:g})")
+    p.add_argument("--region", nargs=2, action="append", metavar=("MASK", "STYLE"),
+                   help="paint the part of the photo that the image MASK marks (white; grey for partly; any size) "
+                        "with the painting STYLE; STYLE:STYLE_MASK takes the painting's statistics from the part "
+                        "STYLE_MASK marks. Repeat for each region; nst-regions makes masks from the photo")
     p.add_argument("--preserve-colors", nargs="?", const="luminance", choices=["luminance", "histogram"],
                    help="keep the photo's colours: luminance-only transfer (default) or colour matching of the style")
     p.add_argument("--init", help=_init_help())
@@ -150,7 +154,8 @@ def parser():
 def _inputs_and_outputs(p):
     """The files and --recipe."""
     p.add_argument("content", type=Path, help="content photo (PNG, JPEG, ...)")
-    p.add_argument("styles", type=Path, nargs="+", metavar="STYLE", help="style image(s)")
+    p.add_argument("styles", type=Path, nargs="*", metavar="STYLE",
+                   help="style image(s); with --region, where no region is (none: the photo stays there)")
     p.add_argument("-o", "--output", type=Path, required=True,
                    help="output image (.png or .jpg); an existing file is replaced once the new picture is complete "
                         "(an interrupted run's picture goes beside it; a read-only file is never replaced)")

@@ -271,17 +271,24 @@ def position_gram(a):
     return activation_gram(a) / (n_H * n_W)
 
 
-def style_cost_from_grams(model, targets, layers):
+def style_cost_from_grams(model, targets, layers, guides=None):
     """The engine's style cost of ``model['input']`` against stored :func:`position_gram` matrices:
     per layer ``1/(4 n_C²) * sum((G_S/(n_H n_W)_S - G_G/(n_H n_W))²)``, summed with the layer weights
     ``layers`` ``[(name, weight)]`` and, for several styles, the blend weights: ``targets`` is
     ``[(blend weight, {layer: Gram})]``. For a style image of the generated image's size this is
-    :func:`compute_style_cost` (notebook 04) with the Gram matrices computed once."""
+    :func:`compute_style_cost` (notebook 04) with the Gram matrices computed once. ``guides``: one
+    region's ``{layer: guide (n_H, n_W)}`` (:func:`guided_gram`; a layer where it is all 0 is left out);
+    None: the whole image."""
     J_style = 0.0
     for layer, coeff in layers:
         out = model[layer]
         _, n_H, n_W, n_C = out.get_shape().as_list()
-        GG = activation_gram(out) / float(n_H * n_W)
+        if guides is None:
+            GG = activation_gram(out) / float(n_H * n_W)
+        elif guides[layer].any():
+            GG = guided_gram(out, guides[layer])
+        else:
+            continue
         for b, grams in targets:
             J_style += b * coeff * tf.reduce_sum(tf.square(tf.constant(grams[layer]) - GG)) / (4.0 * n_C**2)
     return J_style
@@ -316,8 +323,9 @@ SLICED_QUANTILES = 65536
 
 def sorted_projections(a, directions):
     """The style's statistics for the sliced Wasserstein cost: the activation ``a`` (numpy, ``(1, n_H, n_W,
-    n_C)``) projected on ``directions`` ``(n_C, K)``, each projection sorted: ``(K, n)`` with ``n`` the
-    positions ``n_H*n_W``, or :data:`SLICED_QUANTILES` evenly spaced quantiles of them if there are more."""
+    n_C)``, or the rows ``(n, n_C)`` of some positions) projected on ``directions`` ``(n_C, K)``, each
+    projection sorted: ``(K, n)`` with ``n`` the positions, or :data:`SLICED_QUANTILES` evenly spaced
+    quantiles of them if there are more."""
     F = np.asarray(a, np.float32).reshape(-1, a.shape[-1])
     ordered = np.sort((F @ directions).T, axis=1)
     n = ordered.shape[1]
@@ -351,31 +359,64 @@ def _rank_matcher(target):
     return match
 
 
-def sliced_wasserstein_cost(a_G, directions, style_sorted):
+def sliced_wasserstein_cost(a_G, directions, style_sorted, positions=None):
     """Sliced Wasserstein-2 style cost of one layer (Heitz et al., CVPR 2021): the activation ``a_G`` ``(1, n_H,
     n_W, n_C)`` projected on ``directions`` ``(n_C, K)``, each projection sorted and compared with the style's
     sorted projections ``style_sorted`` ``(K, n_S)`` at the same quantiles: ``mean((sort(θᵀFᵀ) - target)²)``.
     It matches whole distributions of features (their means, spreads and shapes), not only their
-    correlations as the Gram matrix does.
+    correlations as the Gram matrix does. ``positions``: the indices (row-major) of one region's positions,
+    whose distribution alone is compared (:func:`region_positions`); None: all.
 
     Computed without sorting in the graph: each projected value is compared with the target value of its
     rank (found by numpy, a constant for the gradient), which is the same sum, and the same gradient."""
     _, n_H, n_W, n_C = _dims(a_G)
-    n = n_H * n_W
-    target = np.ascontiguousarray(style_sorted[:, _quantile_index(n, style_sorted.shape[1])], np.float32)
-    projected = tf.matmul(tf.constant(directions), tf.reshape(a_G, [n, n_C]), transpose_a=True, transpose_b=True)
+    projected = tf.matmul(tf.constant(directions), tf.reshape(a_G, [n_H * n_W, n_C]), transpose_a=True,
+                          transpose_b=True)
     projected = tf.cast(projected, tf.float32)
+    if positions is not None:
+        projected = tf.gather(projected, np.asarray(positions, np.int32), axis=1)
+    n = n_H * n_W if positions is None else len(positions)
+    target = np.ascontiguousarray(style_sorted[:, _quantile_index(n, style_sorted.shape[1])], np.float32)
     matched = tf.numpy_function(_rank_matcher(target), [projected], tf.float32, stateful=False)
     matched.set_shape(projected.shape)
     return tf.reduce_mean(tf.square(projected - tf.stop_gradient(matched)))
 
 
-def sliced_style_cost(model, targets, layers):
+def sliced_style_cost(model, targets, layers, guides=None):
     """The engine's sliced Wasserstein style cost of ``model['input']``: :func:`sliced_wasserstein_cost` per
     layer, summed with the layer weights ``layers`` ``[(name, weight)]`` and the blend weights: ``targets`` is
-    ``[(blend weight, {layer: (directions, sorted projections)})]`` (:func:`sorted_projections`)."""
+    ``[(blend weight, {layer: (directions, sorted projections)})]`` (:func:`sorted_projections`). ``guides``:
+    one region's ``{layer: guide (n_H, n_W)}``, whose :func:`region_positions` alone count; None: all."""
     J_style = 0.0
     for layer, coeff in layers:
+        positions = None if guides is None else region_positions(guides[layer])
+        if positions is not None and not len(positions):
+            continue
         for b, statistics in targets:
-            J_style += b * coeff * sliced_wasserstein_cost(model[layer], *statistics[layer])
+            J_style += b * coeff * sliced_wasserstein_cost(model[layer], *statistics[layer], positions)
     return J_style
+
+
+# --- spatial control: a style per region (Gatys et al., CVPR 2017; notebook 07) ------------------------
+
+def guided_gram(a, guide):
+    """The guided Gram matrix of one region (Gatys et al., "Controlling Perceptual Factors in Neural Style
+    Transfer"): the activation ``a`` ``(1, n_H, n_W, n_C)`` (numpy, or a tensor) weighted at each position by
+    the region's guide ``(n_H, n_W)`` at that layer, ``(T∘F)ᵀ(T∘F) / sum(T²)``: ``(n_C, n_C)``. Divided by the
+    guide's mass, it is the region's mean of the products of features, whatever its size, as
+    :func:`position_gram` is the whole image's (a guide of ones gives exactly that)."""
+    _, n_H, n_W, _ = _dims(a)
+    guide = np.asarray(guide, np.float32).reshape(1, n_H, n_W, 1)
+    mass = float(np.sum(np.square(guide)))
+    if mass == 0:
+        raise NSTError("guided_gram: the guide is 0 everywhere, so the region has no positions at this layer")
+    return activation_gram(a * guide) / mass
+
+
+def region_positions(guide):
+    """The positions (row-major indices) the sliced Wasserstein cost gives to a region with ``guide`` ``(n_H,
+    n_W)`` at a layer: where the guide is at least half, or, for a region too small for that at a deep layer,
+    where it is largest (empty only for a guide that is 0 everywhere)."""
+    values = np.asarray(guide, np.float32).ravel()
+    top = float(values.max(initial=0))
+    return np.flatnonzero(values >= min(0.5, top)) if top > 0 else np.zeros(0, np.int64)

@@ -19,10 +19,12 @@ from scipy.optimize import Bounds, minimize
 
 from . import colors
 from ._tf import outside_graph, tf
-from .costs import compute_content_cost, delay_gram_gradients, position_gram, sliced_directions, sliced_style_cost
-from .costs import sorted_projections, style_cost_from_grams, total_variation_cost
+from .costs import compute_content_cost, delay_gram_gradients, guided_gram, position_gram, region_positions
+from .costs import sliced_directions, sliced_style_cost, sorted_projections, style_cost_from_grams
+from .costs import total_variation_cost
 from .errors import NSTError, Terminated, check_number
 from .images import read_image, resize
+from .masks import layer_guide, resize_mask
 from .memory import check_image_size, check_styles, style_size
 from .precision import resolve as resolve_precision
 from .precision import session_config
@@ -45,6 +47,38 @@ def check_rgb(name, image):
     if len(shape) != 3 or shape[2] != 3 or 0 in shape or dtype != np.uint8:
         raise NSTError(f"transfer: {name} is an array of shape {shape} and dtype {dtype}; give an RGB image "
                        f"(H, W, 3) of uint8, e.g. nst.read_image(path)")
+
+
+@dataclass
+class Region:
+    """A part of the photo painted with a painting of its own (spatial control, Gatys et al. 2017; notebook 07).
+
+    ``mask``: float ``(H, W)`` in 0..1, 1 in the region (any size: brought to each level's; see
+    :func:`nst_utils.masks.read_mask`); ``style``: the painting, RGB uint8; ``style_mask``: float ``(H_S, W_S)``
+    in 0..1, the part of the painting whose statistics the region takes (None: all of it)."""
+
+    mask: np.ndarray
+    style: np.ndarray
+    style_mask: np.ndarray = None
+
+
+def check_regions(regions):
+    """NSTError naming the region unless each is a :class:`Region` with a mask that is not 0 everywhere."""
+    for i, region in enumerate(regions):
+        if not isinstance(region, Region):
+            raise NSTError(f"transfer: regions[{i}] is a {type(region).__name__}; give Region(mask, style)")
+        check_rgb(f"regions[{i}].style", region.style)
+        for name in ("mask", "style_mask"):
+            mask = getattr(region, name)
+            if mask is None and name == "style_mask":
+                continue
+            values = np.asarray(mask, np.float32)
+            if values.ndim != 2 or 0 in values.shape or not np.isfinite(values).all():
+                raise NSTError(f"transfer: regions[{i}].{name} has shape {values.shape}; give a 2-D array (H, W) "
+                               f"of numbers in 0..1")
+            if values.max() <= 0:
+                raise NSTError(f"transfer: regions[{i}].{name} is 0 everywhere, so its region is empty; mark the "
+                               f"region with 1 (or values in 0..1)")
 
 
 def check_settings(settings, n_styles=1):
@@ -181,37 +215,61 @@ def activations(settings, image, precision, fetch):
         return sess.run(fetch(model))
 
 
-def style_statistics(settings, style, precision):
+def style_statistics(settings, style, precision, mask=None):
     """The style statistics ``settings.style_loss`` compares, per style layer, of an RGB style image at its own
     size (:func:`activations`): ``{layer: position_gram}`` for ``'gram'``; for ``'sw'``, ``{layer: (directions,
-    sorted projections)}`` (:func:`nst_utils.costs.sorted_projections`, one seed per layer)."""
+    sorted projections)}`` (:func:`nst_utils.costs.sorted_projections`, one seed per layer). ``mask`` (float, the
+    style's ``(H, W)``): of that part of the style only (guided Gram matrices, the positions of the region)."""
     layers = [layer for layer, _ in settings.style_layers]
+
+    def guide(tensor):
+        return layer_guide(mask, *tensor.get_shape().as_list()[1:3])
+
     if settings.style_loss == "gram":
-        return activations(settings, style, precision,
-                           lambda model: {name: position_gram(model[name]) for name in layers})
+        gram = position_gram if mask is None else (lambda t: guided_gram(t, guide(t)))
+        return activations(settings, style, precision, lambda model: {name: gram(model[name]) for name in layers})
     features = activations(settings, style, precision, lambda model: {name: model[name] for name in layers})
     statistics = {}
     for i, (layer, _) in enumerate(settings.style_layers):
-        directions = sliced_directions(features[layer].shape[-1], seed=settings.seed + i)
-        statistics[layer] = directions, sorted_projections(features[layer], directions)
+        a = features[layer]
+        F = a.reshape(-1, a.shape[-1])
+        if mask is not None:
+            F = F[region_positions(layer_guide(mask, *a.shape[1:3]))]
+        directions = sliced_directions(F.shape[-1], seed=settings.seed + i)
+        statistics[layer] = directions, sorted_projections(F, directions)
     return statistics
 
 
-def build_costs(sess, model, settings, content_input, targets):
+def build_costs(sess, model, settings, content_input, targets, regions=()):
     """``{'total', 'content', 'style', 'tv'}`` scalar tensors of ``model['input']``: the content cost at
     ``settings.content_layer`` against ``content_input`` (a network input; None: no content term), the
     style cost against ``targets`` ``[(blend weight, {layer: statistics})]`` (:func:`style_statistics`; see
     :func:`nst_utils.costs.style_cost_from_grams` and :func:`nst_utils.costs.sliced_style_cost`), the total
-    variation, and their weighted sum."""
+    variation, and their weighted sum. ``regions``: ``[(mask (h, w) at the input's size, targets)]``, each
+    region's style cost on its own positions (guided), weighted by its share of the image; the positional
+    ``targets`` then count where no region does (weighted by that share)."""
     zero = tf.constant(0.0)
     J_content = J_style = zero
     if content_input is not None:
         model["input"].load(content_input, sess)
         out = model[settings.content_layer]
         J_content = compute_content_cost(outside_graph(sess.run(out)), out)
-    if targets:
-        cost = style_cost_from_grams if settings.style_loss == "gram" else sliced_style_cost
-        J_style = cost(model, targets, settings.style_layers)
+    cost = style_cost_from_grams if settings.style_loss == "gram" else sliced_style_cost
+    parts = [(None, targets)] if not regions else list(regions)
+    if regions and targets:
+        parts.append((np.clip(1 - sum(mask for mask, _ in regions), 0, 1), targets))
+    terms = []
+    for mask, part_targets in parts:
+        if not part_targets or (mask is not None and not mask.any()):
+            continue
+        if mask is None:
+            terms.append(cost(model, part_targets, settings.style_layers))
+            continue
+        guides = {layer: layer_guide(mask, *model[layer].get_shape().as_list()[1:3])
+                  for layer, _ in settings.style_layers}
+        terms.append(float(mask.mean()) * cost(model, part_targets, settings.style_layers, guides))
+    if terms:
+        J_style = sum(terms[1:], terms[0])
     J_tv = total_variation_cost(model["input"])
     J = settings.content_weight * J_content + settings.style_weight * J_style
     if settings.tv_weight:
@@ -300,6 +358,7 @@ class _Run:
     styles: list
     blend: np.ndarray
     init: object  # "noise", "content" or an RGB image
+    regions: list  # Region, their styles with the colour preservation applied
 
     def shown(self, image):
         """A network input as the result will look: with luminance transfer, in the photo's colours."""
@@ -309,14 +368,22 @@ class _Run:
         return rgb
 
 
-def _prepare(content, styles, settings):
+def _prepare(content, styles, settings, regions=()):
     """The :class:`_Run` of checked inputs: colour preservation applied, the start image read."""
     final_size = (settings.width, settings.height)
     content_full = None if content is None else resize(content, *final_size)
-    if settings.preserve_colors == "histogram":
-        styles = [colors.match_color_histogram(s, content_full) for s in styles]
-    elif settings.preserve_colors == "luminance":
-        styles = [colors.luminance(s, like=content_full) for s in styles]
+    photo = content_full  # in its own colours: what the styles are recoloured to
+
+    def recolour(style):
+        if settings.preserve_colors == "histogram":
+            return colors.match_color_histogram(style, photo)
+        if settings.preserve_colors == "luminance":
+            return colors.luminance(style, like=photo)
+        return style
+
+    styles = [recolour(s) for s in styles]
+    regions = [Region(r.mask, recolour(r.style), r.style_mask) for r in regions]
+    if settings.preserve_colors == "luminance":
         content_full = colors.luminance(content_full)
     init = settings.init
     if isinstance(init, (str, Path)) and str(init) not in INITS:
@@ -327,7 +394,7 @@ def _prepare(content, styles, settings):
             init = colors.luminance(init)
     blend = np.asarray(settings.style_blend_weights or [1.0] * len(styles), np.float64)
     return _Run(settings, read_network(settings.model), resolve_precision(settings.precision), content,
-                content_full, styles, blend / blend.sum() if len(blend) else blend, init)
+                content_full, styles, blend / blend.sum() if len(blend) else blend, init, regions)
 
 
 def _start(run, w, h, previous, rng):
@@ -353,12 +420,13 @@ def _level(run, recorder, w, h, n, start):
     settings = run.settings
     targets = [(b, style_statistics(settings, scaled_style(s, w, h, settings.style_scale), run.precision))
                for s, b in zip(run.styles, run.blend)]
+    regions = [(resize_mask(r.mask, w, h), [(1.0, _region_statistics(run, r, w, h))]) for r in run.regions]
     content_input = None if run.content_full is None else run.network.preprocess(resize(run.content_full, w, h))
     with tf.Graph().as_default(), tf.compat.v1.Session(config=session_config(run.precision)) as sess:
         tf.compat.v1.set_random_seed(settings.seed)
         model = load_vgg_model(settings.model, height=h, width=w, pooling=settings.pooling, verbose=False,
                                calibrated=settings.calibrated)
-        costs = build_costs(sess, model, settings, content_input, targets)
+        costs = build_costs(sess, model, settings, content_input, targets, regions)
         if settings.optimizer == "lbfgs":
             bounds = run.network.pixel_bounds(start.shape)
             return lbfgs(sess, costs, model["input"], start, n, bounds, recorder.record), False
@@ -367,6 +435,13 @@ def _level(run, recorder, w, h, n, start):
             raise NSTError("the optimisation diverged (the image became NaN) before any cost was "
                            "finite; choose smaller weights or a smaller learning rate")
         return recorder.best_image, not np.isfinite(final).all()  # its lowest-cost image, the last included
+
+
+def _region_statistics(run, region, w, h):
+    """:func:`style_statistics` of a region's painting at a level of ``w`` x ``h`` (of its part in its mask)."""
+    style = scaled_style(region.style, w, h, run.settings.style_scale)
+    mask = None if region.style_mask is None else resize_mask(region.style_mask, style.shape[1], style.shape[0])
+    return style_statistics(run.settings, style, run.precision, mask)
 
 
 def scaled_style(style, width, height, scale):
@@ -432,15 +507,18 @@ def _result(run, picked):
     return result
 
 
-def _transfer(content, styles, settings, on_pass=None, on_snapshot=None):
+def _transfer(content, styles, settings, on_pass=None, on_snapshot=None, regions=()):
     """:func:`transfer` of checked inputs; ``content`` may be None (no content term) and ``styles`` empty."""
-    run = _prepare(content, styles, settings)
+    run = _prepare(content, styles, settings, regions)
     recorder = Recorder(run.shown, settings.save_every, on_pass, on_snapshot)
     return _finish(run, recorder, *_optimise(run, recorder))
 
 
-def transfer(content, styles, settings=None, on_pass=None, on_snapshot=None):
+def transfer(content, styles, settings=None, on_pass=None, on_snapshot=None, regions=()):
     """Stylise RGB ``content`` with one or more RGB ``styles``; returns ``(RGB image, history)``.
+
+    ``regions``: :class:`Region` s, each painted with its own style (spatial control, notebook 07); the
+    ``styles`` then apply where no region does (``styles`` may be empty: there, the photo only).
 
     ``history`` is the :class:`Recorder`'s (per-pass costs, seconds, levels, snapshots) plus
     ``'interrupted'`` (stopped before its last pass), ``'terminated'`` (stopped by SIGTERM or SIGHUP:
@@ -458,17 +536,19 @@ def transfer(content, styles, settings=None, on_pass=None, on_snapshot=None):
     settings = settings or Settings()
     if isinstance(styles, np.ndarray) and styles.ndim == 3:
         raise NSTError(f"transfer: styles is one image {styles.shape}; give a list of style images, e.g. [style]")
-    styles = list(styles)
+    styles, regions = list(styles), list(regions)
     check_rgb("content", content)
-    if not styles:
-        raise NSTError("transfer: styles is empty; give a list of one or more RGB style images (H, W, 3)")
+    if not styles and not regions:
+        raise NSTError("transfer: styles is empty; give a list of one or more RGB style images (H, W, 3), or "
+                       "regions")
     for i, style in enumerate(styles):
         check_rgb(f"styles[{i}]", style)
+    check_regions(regions)
     check_settings(settings, len(styles))
     check_init(settings.init)
     check_layers(settings)
-    check_styles(settings, [np.shape(s) for s in styles])
-    return _transfer(content, styles, settings, on_pass, on_snapshot)
+    check_styles(settings, [np.shape(s) for s in styles + [r.style for r in regions]])
+    return _transfer(content, styles, settings, on_pass, on_snapshot, regions)
 
 
 def stylize(content_path, style_path, settings=None, on_pass=None, on_snapshot=None):

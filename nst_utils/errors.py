@@ -39,6 +39,7 @@ LIMITS = {
     "save_every": (0, 1_000_000, True, False),
     "levels": (1, 10, True, False),
     "coarsest_side": (16, 100_000, True, False),
+    "regions": (2, 12, True, False),
 }
 
 

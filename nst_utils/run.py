@@ -13,10 +13,11 @@ import numpy as np
 from tqdm import tqdm
 
 from . import images
-from .engine import check_settings, transfer
-from .errors import NSTError
+from .engine import Region, check_settings, transfer
+from .errors import LIMITS, NSTError
 from .files import Outputs, check_no_overwrite, check_readable, check_replaceable, image_bytes, interrupted_name
-from .files import refuse_folder, write_or_keep
+from .files import refuse_folder, same_file, write_or_keep
+from .masks import read_mask
 from .memory import check_styles, oversized_style
 from .network import find_weights, read_network
 from .precision import resolve
@@ -40,9 +41,10 @@ CHOSEN = ("optimizer", "iterations", "content_weight", "style_weight", "learning
 
 def prepare(args, outputs=None):
     """Check every input and output and build the settings; nothing is written (output folders that are
-    missing are made, and listed in ``outputs.created``). Returns (content, styles, settings, alpha)."""
+    missing are made, and listed in ``outputs.created``). Returns (content, styles, settings, alpha, regions)."""
     outputs = outputs if outputs is not None else Outputs()
     check_output_names(args)
+    check_region_options(args)
     make = Settings if args.recipe else Settings.art
     init = make().init if args.init is None else args.init
     check_inputs(args)
@@ -52,13 +54,53 @@ def prepare(args, outputs=None):
     if init not in STARTS:
         init = images.read_image(init)
     width, height, derived = output_size(args, content)
+    regions = read_regions(args, width, height)
     if args.model is not None:
         find_weights(args.model)
     settings = build_settings(args, make, init, width, height)
     check_settings(settings, len(styles))
-    check_style_sizes(args, settings, [s.shape for s in styles], derived)
+    check_style_sizes(args, settings, [s.shape for s in styles + [r.style for r in regions]], derived)
     plan_outputs(args, settings, outputs)
-    return content, styles, settings, alpha
+    return content, styles, settings, alpha, regions
+
+
+def region_files(args):
+    """``[(mask, style, style mask or None)]`` of the ``--region`` options: ``STYLE:STYLE_MASK`` splits at its
+    last colon unless a file has the whole name."""
+    found = []
+    for mask, style in args.region or []:
+        style_mask = None
+        if ":" in style and not Path(style).exists():
+            head, _, tail = style.rpartition(":")
+            if head and tail:
+                style, style_mask = head, Path(tail)
+        found.append((Path(mask), Path(style), style_mask))
+    return found
+
+
+def check_region_options(args):
+    """NSTError unless there is a style image or a region, no more regions than allowed, each mask once."""
+    regions = region_files(args)
+    if not args.styles and not regions:
+        raise NSTError("no style image: give one after the photo, or paint regions with --region MASK STYLE")
+    most = LIMITS["regions"][1]
+    if len(regions) > most:
+        raise NSTError(f"{len(regions)} --region options: give at most {most} (merge masks that share a painting)")
+    for i, (mask, _, _) in enumerate(regions):
+        for other, _, _ in regions[:i]:
+            if mask == other or same_file(mask, other):
+                raise NSTError(f"{mask}: this mask is given to two --region options; give each region once "
+                               f"(one mask, one painting)")
+
+
+def read_regions(args, width, height):
+    """The :class:`nst_utils.engine.Region` s of the ``--region`` options, masks at the output's size."""
+    regions = []
+    for mask, style, style_mask in region_files(args):
+        painting = images.read_image(style)
+        regions.append(Region(read_mask(mask, width, height), painting, None if style_mask is None else
+                              read_mask(style_mask, painting.shape[1], painting.shape[0])))
+    return regions
 
 
 def steps_folder(args):
@@ -88,6 +130,9 @@ def _refuse_bare_ending(path, what, example):
 def inputs_of(args):
     """``[(what, path)]``: every file the run reads."""
     inputs = [("content photo", args.content)] + [("style image", s) for s in args.styles]
+    for mask, style, style_mask in region_files(args):
+        inputs += [("--region mask", mask), ("--region style image", style)]
+        inputs += [("--region style mask", style_mask)] if style_mask is not None else []
     if args.init is not None and args.init not in STARTS:
         inputs.append(("--init image", Path(args.init)))
     if args.model is not None:
@@ -192,6 +237,19 @@ def plan_outputs(args, settings, outputs):
 # ----------------------------------------------------------------------------------------------------
 # The plan line and the run.
 
+def regions_note(args, regions):
+    """What the plan line says about the ``--region`` options ('' without): which part gets which painting."""
+    if not regions:
+        return ""
+    parts = []
+    for (mask, style, style_mask), region in zip(region_files(args), regions):
+        part = f" (its part in {style_mask})" if style_mask is not None else ""
+        parts.append(f"{mask} ({100 * float(region.mask.mean()):.0f} % of the picture) in {style}{part}")
+    rest = float(np.clip(1 - sum(r.mask for r in regions), 0, 1).mean())
+    where = ", ".join(str(s) for s in args.styles) if args.styles else "the photo only (no style)"
+    return f"; regions: {'; '.join(parts)}; elsewhere ({100 * rest:.0f} %): {where}"
+
+
 def alpha_note(args, alpha):
     """What the plan line says about the photo's transparency ('' if it has none)."""
     if alpha is None:
@@ -203,7 +261,7 @@ def alpha_note(args, alpha):
 
 def describe(settings, style_shapes=(), note=""):
     """The plan line: sizes, passes, optimiser, weights, network, precision, estimated time and memory (the
-    larger of the optimisation and the scaled style images' own pass)."""
+    larger of the optimisation and the scaled style images' own pass); ``note`` ends it."""
     levels = plan_levels(settings)
     seconds, memory = estimate(settings, style_shapes=style_shapes)
     steps = " -> ".join(f"{w}x{h} ({n} it)" for w, h, n in levels)
@@ -237,14 +295,15 @@ def run(args, outputs):
     """One run: checks, plan line, optimisation, results. Returns the exit code."""
     stage, snapshots, result, late_stop = "while starting", None, None, None
     try:
-        content, styles, settings, alpha = prepare(args, outputs)
-        print(describe(settings, [s.shape for s in styles], alpha_note(args, alpha)), file=sys.stderr)
+        content, styles, settings, alpha, regions = prepare(args, outputs)
+        note = regions_note(args, regions) + alpha_note(args, alpha)
+        print(describe(settings, [s.shape for s in styles + [r.style for r in regions]], note), file=sys.stderr)
         stage = "before any image was made"
         steps = steps_folder(args)
         inputs = [path for _, path in inputs_of(args)]
         snapshots = images.Snapshots(steps, inputs=inputs) if steps is not None else None
         with progress_bar(settings, args.quiet) as on_pass:
-            result = transfer(content, styles, settings, on_pass=on_pass, on_snapshot=snapshots)
+            result = transfer(content, styles, settings, on_pass=on_pass, on_snapshot=snapshots, regions=regions)
     except KeyboardInterrupt as exc:
         if result is None:
             return _stopped_without_result(exc, stage, snapshots)

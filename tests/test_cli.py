@@ -56,6 +56,13 @@ def test_full_run_with_every_option(tiny_model, tmp_path, capsys):
     ([CONTENT, STYLE, "--model", "nowhere.mat"], "nowhere.mat: no such weight file; give the path of a VGG .mat "
                                                  "or .h5 file, or leave out the model to use the bundled network"),
     ([CONTENT, STYLE, "--gif", "anim.mp4"], "anim.mp4: the --gif file name must end with .gif"),
+    ([CONTENT], "no style image: give one after the photo, or paint regions with --region MASK STYLE"),
+    ([CONTENT, "--region", ROOT / "README.md", STYLE], "README.md: not an image"),
+    ([CONTENT, "--region", "nowhere.png", STYLE], "nowhere.png: no such file"),
+    ([CONTENT, "--region", STYLE2, STYLE, "--region", STYLE2, STYLE], "given to two --region options"),
+    ([CONTENT, "--region", STYLE2, f"{STYLE}:nowhere.png"], "nowhere.png: no such file"),
+    ([CONTENT, STYLE, *sum((["--region", ROOT / "img" / "content" / f"{i}.png", STYLE] for i in range(13)), [])],
+     "13 --region options: give at most 12"),
 ])
 def test_bad_values_one_line_no_output(argv, match, tmp_path, capsys):
     """Also: an output that names a folder."""
@@ -72,7 +79,6 @@ def test_bad_values_one_line_no_output(argv, match, tmp_path, capsys):
     ([CONTENT, STYLE, "--preserve-colors", "sepia"], "invalid choice: 'sepia'"),
     ([CONTENT, STYLE, "--style-loss", "wasserstein"], "invalid choice: 'wasserstein'"),
     ([CONTENT, STYLE, "--iterations", "many"], "--iterations: 'many'"),
-    ([CONTENT], "required: STYLE"),
     ([CONTENT, STYLE, "--style-scale", "0"], "--style-scale: '0' is out of range; give a number above 0"),
 ])
 def test_bad_options_one_line_no_output(argv, match, tmp_path, capsys):
@@ -131,7 +137,7 @@ def test_real_network_run(tmp_path):
 
 def settings_for(*argv, tmp_path):
     args = cli.parser().parse_args([str(a) for a in argv] + ["-o", str(tmp_path / "o.png")])
-    _, _, settings, _ = nst_run.prepare(args)
+    _, _, settings, _, _ = nst_run.prepare(args)
     return settings
 
 
@@ -474,7 +480,7 @@ def test_the_plan_counts_the_scaled_style_in_the_memory(tiny_model, tmp_path):
     Image.fromarray(np.zeros((400, 400, 3), np.uint8)).save(big_style)
     args = cli.parser().parse_args([str(CONTENT), str(big_style), "-o", str(tmp_path / "o.png"), "--model",
                                     tiny_model, "--width", "64", "--style-scale", "40"])
-    _, styles, settings, _ = nst_run.prepare(args)
+    _, styles, settings, _, _ = nst_run.prepare(args)
     line = nst_run.describe(settings, [s.shape for s in styles])
     memory = float(line.split(" and ")[-1].split(" GB")[0])
     assert memory == pytest.approx(estimate_peak_memory(2560, 2560) / 1e9, abs=0.05)  # not the 64x48's 0.8

@@ -118,7 +118,7 @@ def test_ctrl_c_while_the_last_snapshot_is_written_keeps_the_finished_result(pho
 def test_a_stop_that_escapes_the_engine_still_names_the_snapshots_on_disk(photo, tiny_model, tmp_path, capsys,
                                                                           monkeypatch):
     """Whatever ends a run without a picture, the line never says "nothing written" over snapshots on disk."""
-    def snapshots_then_ctrl_c(content, styles, settings, on_pass=None, on_snapshot=None):
+    def snapshots_then_ctrl_c(content, styles, settings, on_pass=None, on_snapshot=None, regions=()):
         for i in range(3):
             on_snapshot(i, np.full((24, 32, 3), 90, np.uint8))
         raise KeyboardInterrupt

@@ -142,12 +142,12 @@ def test_cli_plan_line_says_the_precision(tmp_path, capsys):
     from nst_utils import cli, files, run
 
     args = [str(nst.CONFIG.CONTENT_IMAGE), str(nst.CONFIG.STYLE_IMAGE), "-o", str(tmp_path / "out.png")]
-    content, styles, settings, alpha = run.prepare(cli.parser().parse_args(args + ["--precision", "bf16"]),
+    content, styles, settings, alpha, _ = run.prepare(cli.parser().parse_args(args + ["--precision", "bf16"]),
                                                    files.Outputs())
     assert settings.precision == "bf16"
     bf16 = precision.resolve("bf16")  # fp32 where oneDNN cannot run bf16 (make test's extra runs)
     assert f" in {bf16.name} ({bf16.reason});" in run.describe(settings)
-    _, _, auto, _ = run.prepare(cli.parser().parse_args(args), files.Outputs())
+    _, _, auto, _, _ = run.prepare(cli.parser().parse_args(args), files.Outputs())
     assert f" in {precision.resolve('auto').name} (auto" in run.describe(auto)
     with pytest.raises(SystemExit):
         cli.parser().parse_args(args + ["--precision", "fp16"])
