@@ -16,7 +16,6 @@ from .config import CONFIG
 from .errors import NSTError
 from .files import moved_into_place, remove_stale_snapshots, temp_beside
 from .memory import check_image_size
-from .network import current_network
 from .stops import interrupts_deferred
 
 def load_image(path, width=None, height=None):
@@ -276,14 +275,22 @@ def _alpha(im):
     return None if alpha.size == 0 or alpha.min() == 255 else np.ascontiguousarray(alpha, np.uint8)
 
 
+def _current_network():
+    """The loaded network (:func:`nst_utils.network.current_network`), imported only now: it brings TensorFlow,
+    which reading and writing images (``nst-regions``) do without."""
+    from .network import current_network
+
+    return current_network()
+
+
 def reshape_and_normalize_image(image, network=None):
     """RGB ``(H, W, 3)`` -> network input ``(1, H, W, 3)`` for the loaded (or given) network."""
-    return (network or current_network()).preprocess(image)
+    return (network or _current_network()).preprocess(image)
 
 
 def to_rgb(image, network=None):
     """Network input ``(1, H, W, 3)`` -> RGB uint8 ``(H, W, 3)``: the inverse of the above."""
-    return (network or current_network()).deprocess(image)
+    return (network or _current_network()).deprocess(image)
 
 
 def generate_noise_image(content_image, noise_ratio=CONFIG.NOISE_RATIO, rng=None):

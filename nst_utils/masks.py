@@ -5,8 +5,7 @@ command that writes those regions as masks for ``nst --region`` (or to edit).
 A mask is float32 ``(H, W)`` in 0..1 at the photo's size: 1 in the region, 0 outside, in between at soft
 edges. Photos are RGB uint8 ``(H, W, 3)``, as :func:`nst_utils.images.read_image` gives them.
 
-:mod:`nst_utils.images` is imported where it is used: it brings TensorFlow, which ``nst-regions --help`` and
-its option errors do without.
+Nothing here imports TensorFlow: ``nst-regions`` answers in about a second.
 """
 import argparse
 import shlex
@@ -20,6 +19,7 @@ from skimage.color import rgb2lab
 
 from .errors import NSTError, check_number, limit_text, number_problem
 from .files import Outputs, error_reason, moved_into_place, temp_beside
+from .images import read_alpha, read_image
 from .stops import signals_as_interrupt, stop_code, stopped
 
 #: A mask with nothing brighter (grey level 1 of 255, a JPEG's black, rounded) is black: its region is empty.
@@ -63,8 +63,6 @@ def read_mask(path, width, height):
     NSTError (:func:`nst_utils.images.read_image`); so does a mask that is black (or transparent) everywhere
     (:data:`EMPTY`).
     """
-    from .images import read_alpha, read_image
-
     alpha = read_alpha(path)
     if alpha is not None:
         grey = alpha.astype(np.float32) / 255
@@ -270,8 +268,6 @@ def main(argv=None):
 
 def _write_regions(photo_path, k, folder, outputs):
     """Check the photo and the masks' names, split, write each mask and print its line; returns the usage line."""
-    from .images import read_image
-
     photo = read_image(photo_path)
     height, width = photo.shape[:2]
     k = _check_regions(k, height, width, f"{photo_path}: the photo ({width}x{height} pixels)")
