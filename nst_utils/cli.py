@@ -41,6 +41,8 @@ RECIPE_TEXT = (f"{Settings.width}x{Settings.height}, {OPTIMIZERS[Settings.optimi
 
 class OneLineParser(argparse.ArgumentParser):
     def error(self, message):
+        if message.startswith("unrecognized arguments"):  # e.g. a style image after the options
+            message += " (the photo and the style images come first, then the options)"
         self.exit(2, f"nst: error: {message} (see nst --help)\n")
 
 

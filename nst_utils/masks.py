@@ -8,6 +8,7 @@ edges. Photos are RGB uint8 ``(H, W, 3)``, as :func:`nst_utils.images.read_image
 Nothing here imports TensorFlow: ``nst-regions`` answers in about a second.
 """
 import argparse
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from scipy import ndimage
 from skimage.color import rgb2lab
 
 from .errors import NSTError, check_number, limit_text, number_problem
-from .files import Outputs, error_reason, moved_into_place, temp_beside
+from .files import Outputs, check_replaceable, error_reason, moved_into_place, same_file, temp_beside
 from .images import read_alpha, read_image
 from .stops import signals_as_interrupt, stop_code, stopped
 
@@ -238,7 +239,7 @@ def parser():
                                                          f"%(default)s)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FOLDER",
                    help="the folder for the masks, PHOTONAME_region1.png ... (created if missing; masks of the same "
-                        "names there are replaced)")
+                        "names there are replaced, and those of an earlier split into more regions removed)")
     return p
 
 
@@ -276,13 +277,27 @@ def _write_regions(photo_path, k, folder, outputs):
     outputs.folder(folder, "masks")
     for path in paths:
         outputs.file(path, "mask", width * height + 4096)
+    stale = _earlier_masks(folder, photo_path, k)  # an earlier split's regions k+1, ...: they would mislead
+    for path in stale:
+        check_replaceable(path, "masks")
     outputs.check_space()
     masks = split(photo, k)
     for path, mask, phrase in zip(paths, masks, describe(photo, masks)):
         save_mask(path, mask)
         print(f"{path}: {phrase}", flush=True)
+    for path in stale:
+        path.unlink()
+        print(f"{path}: removed, left from an earlier split into more regions", flush=True)
     regions = " ".join(f"--region {shlex.quote(str(path))} STYLE{j}.jpg" for j, path in enumerate(paths, 1))
     return f"use them: nst {shlex.quote(str(photo_path))} -o out.png {regions}"
+
+
+def _earlier_masks(folder, photo_path, k):
+    """The masks ``PHOTONAME_regionN.png`` in ``folder`` with N above ``k`` (never the photo itself)."""
+    pattern = re.compile(re.escape(photo_path.stem) + r"_region(\d+)\.png")
+    found = [] if not folder.is_dir() else [path for path in folder.iterdir()
+                                            if (m := pattern.fullmatch(path.name)) and int(m.group(1)) > k]
+    return sorted((path for path in found if not same_file(path, photo_path)), key=lambda path: path.name)
 
 
 if __name__ == "__main__":

@@ -66,13 +66,13 @@ def prepare(args, outputs=None):
 
 def region_files(args):
     """``[(mask, style, style mask or None)]`` of the ``--region`` options: ``STYLE:STYLE_MASK`` splits at its
-    last colon unless a file has the whole name."""
+    last colon if the part before it is a file and the whole name is not (else the error names the whole)."""
     found = []
     for mask, style in args.region or []:
         style_mask = None
         if ":" in style and not Path(style).exists():
             head, _, tail = style.rpartition(":")
-            if head and tail:
+            if head and tail and Path(head).exists():
                 style, style_mask = head, Path(tail)
         found.append((Path(mask), Path(style), style_mask))
     return found
@@ -83,6 +83,9 @@ def check_region_options(args):
     regions = region_files(args)
     if not args.styles and not regions:
         raise NSTError("no style image: give one after the photo, or paint regions with --region MASK STYLE")
+    if args.style_blend_weights and not args.styles:
+        raise NSTError("--style-blend-weights weighs the style images given after the photo, and there are none "
+                       "(each --region has one painting); leave it out")
     most = LIMITS["regions"][1]
     if len(regions) > most:
         raise NSTError(f"{len(regions)} --region options: give at most {most} (merge masks that share a painting)")
@@ -245,9 +248,13 @@ def regions_note(args, regions):
     for (mask, style, style_mask), region in zip(region_files(args), regions):
         part = f" (its part in {style_mask})" if style_mask is not None else ""
         parts.append(f"{mask} ({100 * float(region.mask.mean()):.0f} % of the picture) in {style}{part}")
-    rest = float(np.clip(1 - sum(r.mask for r in regions), 0, 1).mean())
+    covered = sum(r.mask for r in regions)
+    rest = float(np.clip(1 - covered, 0, 1).mean())
     where = ", ".join(str(s) for s in args.styles) if args.styles else "the photo only (no style)"
-    return f"; regions: {'; '.join(parts)}; elsewhere ({100 * rest:.0f} %): {where}"
+    overlap = float((covered > 1.01).mean())
+    shared = f"; the regions overlap on {100 * overlap:.0f} % of the picture, where their paintings mix" \
+        if overlap >= 0.005 else ""
+    return f"; regions: {'; '.join(parts)}; elsewhere ({100 * rest:.0f} %): {where}{shared}"
 
 
 def alpha_note(args, alpha):

@@ -61,6 +61,9 @@ def test_full_run_with_every_option(tiny_model, tmp_path, capsys):
     ([CONTENT, "--region", "nowhere.png", STYLE], "nowhere.png: no such file"),
     ([CONTENT, "--region", STYLE2, STYLE, "--region", STYLE2, STYLE], "given to two --region options"),
     ([CONTENT, "--region", STYLE2, f"{STYLE}:nowhere.png"], "nowhere.png: no such file"),
+    ([CONTENT, "--region", STYLE2, "x:y.jpg"], "x:y.jpg: no such file"),  # not read as STYLE:STYLE_MASK
+    ([CONTENT, "--region", STYLE2, STYLE, "--style-blend-weights", 1],
+     "--style-blend-weights weighs the style images given after the photo, and there are none"),
     ([CONTENT, STYLE, *sum((["--region", ROOT / "img" / "content" / f"{i}.png", STYLE] for i in range(13)), [])],
      "13 --region options: give at most 12"),
 ])
@@ -80,8 +83,11 @@ def test_bad_values_one_line_no_output(argv, match, tmp_path, capsys):
     ([CONTENT, STYLE, "--style-loss", "wasserstein"], "invalid choice: 'wasserstein'"),
     ([CONTENT, STYLE, "--iterations", "many"], "--iterations: 'many'"),
     ([CONTENT, STYLE, "--style-scale", "0"], "--style-scale: '0' is out of range; give a number above 0"),
+    ([CONTENT, "--region", STYLE2, STYLE, STYLE], "unrecognized arguments: {STYLE} (the photo and the style images "
+                                                 "come first, then the options)"),
 ])
 def test_bad_options_one_line_no_output(argv, match, tmp_path, capsys):
+    match = match.replace("{STYLE}", str(STYLE))
     with pytest.raises(SystemExit) as exit_:
         cli.main([str(a) for a in argv + ["-o", tmp_path / "out.png"]])
     err = capsys.readouterr().err

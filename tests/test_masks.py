@@ -262,3 +262,13 @@ def test_the_installed_command_answers_bad_options_at_once(tmp_path):
     assert result.stderr == ("nst-regions: error: argument --k: '0' is out of range; give a whole number from 2 to 12 "
                              "(see nst-regions --help)\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_split_into_fewer_regions_removes_the_earlier_extra_masks(tmp_path, capsys):
+    assert masks.main([str(ROCKET), "--k", "3", "-o", str(tmp_path)]) == 0
+    (tmp_path / "rocket_region9.txt").write_text("not a mask")  # other files stay
+    assert masks.main([str(ROCKET), "--k", "2", "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'rocket_region3.png'}: removed, left from an earlier split into more regions" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rocket_region1.png", "rocket_region2.png",
+                                                          "rocket_region9.txt"]

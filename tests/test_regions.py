@@ -163,3 +163,17 @@ def test_a_black_mask_is_refused_in_one_line(photos_on_disk, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and f"{black}: the mask is black" in err
     assert not (tmp_path / "out.png").exists()
+
+
+def test_the_plan_line_says_where_regions_overlap(tiny_model, photos_on_disk, tmp_path, capsys):
+    content, style = photos_on_disk
+    top = tmp_path / "top.png"
+    Image.fromarray(np.repeat(np.uint8([255, 0]), [24, 24])[:, None].repeat(64, 1)).save(top)
+    again = tmp_path / "again.png"
+    again.write_bytes(top.read_bytes())  # another file, the same region
+    code = cli.main([str(content), "-o", str(tmp_path / "out.png"), "--width", "64", "--height", "48",
+                     "--iterations", "2", "--model", str(tiny_model), "--quiet", "--region", str(top), str(style),
+                     "--region", str(again), str(style)])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 0, err
+    assert "the regions overlap on 50 % of the picture, where their paintings mix" in err
