@@ -23,8 +23,8 @@ from .costs import compute_content_cost, delay_gram_gradients, guided_gram, posi
 from .costs import sliced_directions, sliced_style_cost, sorted_projections, style_cost_from_grams
 from .costs import total_variation_cost
 from .errors import NSTError, Terminated, check_number
-from .images import read_image, resize
-from .masks import layer_guide, resize_mask
+from .images import check_rgb, read_image, resize
+from .masks import layer_guide, resize_mask, uncovered
 from .memory import check_image_size, check_styles, style_size
 from .precision import resolve as resolve_precision
 from .precision import session_config
@@ -40,14 +40,6 @@ GREY = 127.5
 
 # ----------------------------------------------------------------------------------------------------
 # Checks: one line naming the argument, before anything is computed.
-
-def check_rgb(name, image):
-    """Raise NSTError unless ``image`` is an RGB uint8 array ``(H, W, 3)``, as ``read_image`` returns."""
-    shape, dtype = np.shape(image), getattr(image, "dtype", None)
-    if len(shape) != 3 or shape[2] != 3 or 0 in shape or dtype != np.uint8:
-        raise NSTError(f"transfer: {name} is an array of shape {shape} and dtype {dtype}; give an RGB image "
-                       f"(H, W, 3) of uint8, e.g. nst.read_image(path)")
-
 
 @dataclass
 class Region:
@@ -257,7 +249,7 @@ def build_costs(sess, model, settings, content_input, targets, regions=()):
     cost = style_cost_from_grams if settings.style_loss == "gram" else sliced_style_cost
     parts = [(None, targets)] if not regions else list(regions)
     if regions and targets:
-        parts.append((np.clip(1 - sum(mask for mask, _ in regions), 0, 1), targets))
+        parts.append((uncovered([mask for mask, _ in regions]), targets))
     terms = []
     for mask, part_targets in parts:
         if not part_targets or (mask is not None and not mask.any()):

@@ -275,6 +275,15 @@ def _alpha(im):
     return None if alpha.size == 0 or alpha.min() == 255 else np.ascontiguousarray(alpha, np.uint8)
 
 
+def check_rgb(name, image, who="transfer"):
+    """Raise NSTError, naming the function ``who`` and its argument ``name``, unless ``image`` is an RGB uint8
+    array ``(H, W, 3)``, as :func:`read_image` returns."""
+    shape, dtype = np.shape(image), getattr(image, "dtype", None)
+    if len(shape) != 3 or shape[2] != 3 or 0 in shape or dtype != np.uint8:
+        raise NSTError(f"{who}: {name} is an array of shape {shape} and dtype {dtype}; give an RGB image "
+                       f"(H, W, 3) of uint8, e.g. nst.read_image(path)")
+
+
 def _current_network():
     """The loaded network (:func:`nst_utils.network.current_network`), imported only now: it brings TensorFlow,
     which reading and writing images (``nst-regions``) do without."""

@@ -20,7 +20,7 @@ from skimage.color import rgb2lab
 
 from .errors import NSTError, check_number, limit_text, number_problem
 from .files import Outputs, check_replaceable, error_reason, moved_into_place, same_file, temp_beside
-from .images import read_alpha, read_image
+from .images import check_rgb, read_alpha, read_image
 from .stops import signals_as_interrupt, stop_code, stopped
 
 #: A mask with nothing brighter (grey level 1 of 255, a JPEG's black, rounded) is black: its region is empty.
@@ -85,6 +85,11 @@ def resize_mask(mask, width, height):
     return np.clip(mask, 0, 1)
 
 
+def uncovered(masks):
+    """Where no mask is: ``1 - sum(masks)``, clipped to 0..1 (the part the positional styles paint)."""
+    return np.clip(1 - sum(masks), 0, 1)
+
+
 def layer_guide(mask, n_H, n_W):
     """A region's guide at a layer of ``(n_H, n_W)`` positions: ``mask`` ``(H, W)`` averaged over the pixels each
     position covers, i.e. the share of its pixels in the region. Of the three guides of Gatys et al.'s reference
@@ -104,7 +109,7 @@ def split(photo, k, seed=0):
     their surroundings; the edges are softened over about one pixel of that copy. The same ``seed`` gives
     the same masks.
     """
-    photo = _rgb(photo, "split")
+    check_rgb("photo", photo, "split")
     height, width = photo.shape[:2]
     k = _check_regions(k, height, width, f"split: the photo ({width}x{height} pixels)")
     scale = min(1.0, SPLIT_SIDE / max(height, width))
@@ -161,7 +166,7 @@ def _merge_pieces(labels, k, min_size):
 def describe(photo, masks):
     """One phrase per mask: its share of ``photo`` and its mean colour, named and in hex, e.g.
     ``'62 % of the photo, mean colour navy (#1d2b4f)'``."""
-    photo = _rgb(photo, "describe")
+    check_rgb("photo", photo, "describe")
     names = list(COLOUR_NAMES)
     palette = rgb2lab(np.uint8([list(COLOUR_NAMES.values())]))[0]
     phrases = []
@@ -184,15 +189,6 @@ def save_mask(path, mask):
     except OSError as exc:
         raise NSTError(f"{path}: cannot write the mask ({error_reason(exc)}); choose another folder") from None
     return path
-
-
-def _rgb(photo, who):
-    """``photo`` as an RGB uint8 array ``(H, W, 3)``; NSTError naming the function ``who`` if it is not one."""
-    array = np.asarray(photo)
-    if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3 or 0 in array.shape:
-        raise NSTError(f"{who}: the photo has shape {array.shape} and dtype {array.dtype}; give an RGB uint8 "
-                       f"image (H, W, 3), as read_image returns")
-    return array
 
 
 def _check_regions(k, height, width, name):

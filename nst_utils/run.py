@@ -17,7 +17,7 @@ from .engine import Region, check_settings, transfer
 from .errors import LIMITS, NSTError
 from .files import Outputs, check_no_overwrite, check_readable, check_replaceable, image_bytes, interrupted_name
 from .files import refuse_folder, same_file, write_or_keep
-from .masks import read_mask
+from .masks import read_mask, uncovered
 from .memory import check_styles, oversized_style
 from .network import find_weights, read_network
 from .precision import resolve
@@ -249,7 +249,7 @@ def regions_note(args, regions):
         part = f" (its part in {style_mask})" if style_mask is not None else ""
         parts.append(f"{mask} ({100 * float(region.mask.mean()):.0f} % of the picture) in {style}{part}")
     covered = sum(r.mask for r in regions)
-    rest = float(np.clip(1 - covered, 0, 1).mean())
+    rest = float(uncovered([r.mask for r in regions]).mean())
     where = ", ".join(str(s) for s in args.styles) if args.styles else "the photo only (no style)"
     overlap = float((covered > 1.01).mean())
     shared = f"; the regions overlap on {100 * overlap:.0f} % of the picture, where their paintings mix" \

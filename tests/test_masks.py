@@ -139,8 +139,8 @@ def test_split_a_bundled_photo(path, k):
                                          "64 pixels (8x8) each to count at the network's deep layers; give a larger "
                                          "photo"),
     (np.zeros((16, 16, 3), np.uint8), 5, "give at most 4 regions"),
-    (landscape().astype(np.float32), 2, "split: the photo has shape (90, 120, 3) and dtype float32; give an RGB "
-                                        "uint8 image"),
+    (landscape().astype(np.float32), 2, "split: photo is an array of shape (90, 120, 3) and dtype float32; give "
+                                        "an RGB image (H, W, 3) of uint8"),
 ])
 def test_split_refuses_what_it_cannot_split(photo, k, match):
     with pytest.raises(NSTError) as error:
