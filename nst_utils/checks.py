@@ -18,7 +18,7 @@ that need a network run on a tiny random VGG (:func:`tiny_model`) in a second or
 
 Expected values live in ``check_data.json``, made by ``scripts/make_check_data.py`` from the reference
 implementations (the first case of each of notebooks 01-05's cost functions is the original
-assignment's test). Introduced in notebook 01.
+assignment's test; notebook 07's guided Gram matrix takes a mask stored in its case). Introduced in notebook 01.
 """
 import functools
 import inspect
@@ -30,6 +30,7 @@ import numpy as np
 
 from . import costs, engine, optimize
 from ._tf import tf
+from .masks import layer_guide
 
 DATA = json.loads((Path(__file__).with_name("check_data.json")).read_text())
 TOLERANCE = 1e-4  # error accepted, relative to each expected entry (absolute below 1)
@@ -45,6 +46,7 @@ REFERENCES = {
     "total_cost": costs.total_cost,
     "build_total_cost": optimize.build_costs,
     "model_nn": optimize.model_nn,
+    "compute_guided_gram": costs.region_gram,
 }
 
 
@@ -55,6 +57,7 @@ OWN_CODE = {
     "compute_layer_style_cost": [costs.activation_gram],
     "compute_style_cost": [costs.style_cost_from_grams, costs.position_gram],
     "model_nn": [engine.run_adam, engine.stylize, engine.transfer],
+    "compute_guided_gram": [costs.guided_gram],
 }
 
 
@@ -114,7 +117,7 @@ def draw_scalars(case):
 
 
 DRAW = {"unroll_volume": draw_matrix, "compute_content_cost": draw_pair, "gram_matrix": draw_matrix,
-        "compute_layer_style_cost": draw_pair, "total_cost": draw_scalars}
+        "compute_layer_style_cost": draw_pair, "total_cost": draw_scalars, "compute_guided_gram": draw_matrix}
 
 
 # --- a tiny VGG for the functions that need a network (notebooks 04 and 05) ---------------------
@@ -209,6 +212,19 @@ def run_cost(fn, name, case):
         return np.asarray(out, dtype=np.float64)
 
 
+def run_guided(fn, name, case):
+    """``compute_guided_gram(a, mask)``: ``a`` drawn as in the assignment (a tensor), ``mask`` the case's stored
+    float32 array at the image's size (``case['mask']``), from which the function brings the guide down."""
+    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+        a = tf.constant(sess.run(DRAW[name](case)[0]))
+        out = fn(a, np.asarray(case["mask"], np.float32))
+        if out is None:
+            return None
+        if not isinstance(out, (tf.Tensor, tf.Variable)):
+            raise Misuse(EVALUATED)
+        return np.asarray(sess.run(out), np.float64)
+
+
 def run_style_cost(fn, name, case):
     """``compute_style_cost(model, STYLE_LAYERS)`` with S in the input; evaluated with G in the input."""
     with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
@@ -286,6 +302,7 @@ CHECKS = {  # name -> how to run a function on one case
     "total_cost": run_cost,
     "build_total_cost": run_build,
     "model_nn": run_loop,
+    "compute_guided_gram": run_guided,
 }
 
 
@@ -376,6 +393,21 @@ INT32_STYLE_NORM = lambda h, w, c: 1.0 / float(np.int64(4 * c**2 * (h * w) ** 2 
 FIVE_LAYERS = [(f"conv{b}_1", 0.2) for b in range(1, 6)]
 ZERO_STYLE = ("the cost is 0 for an image G unlike S: evaluate a_S = sess.run(out) now, while S is in the "
               "input, and keep a_G = out, the tensor")
+
+
+def _guided_with(guide=layer_guide, one_side=False, mass=lambda t: np.sum(t**2)):
+    def guided(a, mask):
+        _, n_H, n_W, n_C = a.get_shape().as_list()
+        t = np.asarray(guide(mask, n_H, n_W), np.float32).reshape(1, n_H * n_W)
+        F = costs.unroll_volume(a)
+        weighted = F * t
+        return tf.matmul(weighted, F if one_side else weighted, transpose_b=True) / mass(t)
+    return guided
+
+
+def _subsampled(mask, n_H, n_W):
+    return np.asarray(mask)[::mask.shape[0] // n_H, ::mask.shape[1] // n_W][:n_H, :n_W]
+
 
 MISTAKES = {
     "unroll_volume": [
@@ -477,6 +509,29 @@ MISTAKES = {
          "the initialiser runs in the loop, and each run resets the image to zeros and Adam's state: run it "
          "once, before assigning input_image"),
     ],
+    "compute_guided_gram": [
+        (_guided_with(mass=lambda t: 1.0), "divide by the guide's mass, np.sum(t**2): without it a large region has "
+                                           "large entries and a small one small entries, whatever their texture"),
+        (_guided_with(mass=lambda t: t.size), "divide by the guide's mass, np.sum(t**2), not by all n_H*n_W "
+                                              "positions: a small region would look faint"),
+        (_guided_with(one_side=True), "weight the features on both sides: with F = A * t, F Fᵀ weights each product "
+                                      "of two features by t², as the mass np.sum(t**2) does; F Aᵀ weights it by t"),
+        (_guided_with(one_side=True, mass=np.sum), "weight the features on both sides: F = A * t, then F Fᵀ, divided "
+                                                   "by np.sum(t**2)"),
+        (_guided_with(mass=np.sum), "the mass is np.sum(t**2): each product of two features is weighted by t twice"),
+        (_guided_with(guide=_subsampled), "bring the mask down with layer_guide(mask, n_H, n_W), which averages the "
+                                          "pixels each position covers: every k-th pixel misses the soft edges"),
+    ],
+}
+
+#: Errors of one graded function, recognised by words in their message: name -> [(words, hint)].
+NAMED_ERROR_HINTS = {
+    "compute_guided_gram": [
+        (("reshape",), "the mask has the image's size: bring it down to the layer's n_H x n_W with "
+                       "layer_guide(mask, n_H, n_W) before unrolling it"),
+        (("shape",), "the mask has the image's size: bring it down to the layer's n_H x n_W with "
+                     "layer_guide(mask, n_H, n_W), then unroll it to (1, n_H*n_W)"),
+    ],
 }
 
 
@@ -545,9 +600,10 @@ ERROR_HINTS = [
 ]
 
 
-def _error_hint(exc):
-    text = f"{type(exc).__name__} {exc}"
-    return next((hint for words, hint in ERROR_HINTS if all(w.lower() in text.lower() for w in words)), None)
+def _error_hint(exc, name):
+    text = f"{type(exc).__name__} {exc}".lower()
+    hints = NAMED_ERROR_HINTS.get(name, []) + ERROR_HINTS
+    return next((hint for words, hint in hints if all(w.lower() in text for w in words)), None)
 
 
 @functools.lru_cache(maxsize=None)
@@ -594,7 +650,7 @@ def check(name, fn):
             continue
         except Exception as exc:  # the learner's code failed: say how, never raise
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            hint = _error_hint(exc)
+            hint = _error_hint(exc, name)
             hint = f" — hint: {hint}" if hint else ""
             say(f"{label}: FAILED, raised {type(exc).__name__}: {message[:160]}{hint}")
             continue
@@ -651,6 +707,11 @@ def check_build_total_cost(fn):
 def check_model_nn(fn):
     """Check ``model_nn(sess, model, train_step, input_image, num_iterations)`` on a tiny network."""
     return check("model_nn", fn)
+
+
+def check_compute_guided_gram(fn):
+    """Check ``compute_guided_gram(a, mask)``: ``(1, n_H, n_W, n_C)`` and a mask ``(H, W)`` -> ``(n_C, n_C)``."""
+    return check("compute_guided_gram", fn)
 
 
 def use(name):

@@ -10,6 +10,7 @@ import numpy as np
 
 from ._tf import tf
 from .errors import NSTError
+from .masks import layer_guide
 from .settings import CONTENT_LAYER, STYLE_LAYERS, Settings
 
 
@@ -411,6 +412,14 @@ def guided_gram(a, guide):
     if mass == 0:
         raise NSTError("guided_gram: the guide is 0 everywhere, so the region has no positions at this layer")
     return activation_gram(a * guide) / mass
+
+
+def region_gram(a, mask):
+    """The guided Gram matrix of the region ``mask`` ``(H, W)`` (at the image's size, or any) at the layer of
+    the activation ``a`` ``(1, n_H, n_W, n_C)``: the mask brought down to the layer (:func:`nst_utils.masks.
+    layer_guide`), then :func:`guided_gram`; ``(n_C, n_C)``. Notebook 07's exercise ``compute_guided_gram``."""
+    _, n_H, n_W, _ = _dims(a)
+    return guided_gram(a, layer_guide(mask, n_H, n_W))
 
 
 def region_positions(guide):

@@ -10,6 +10,7 @@ Nothing here imports TensorFlow: ``nst-regions`` answers in about a second.
 import argparse
 import re
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -285,7 +286,17 @@ def _write_regions(photo_path, k, folder, outputs):
         path.unlink()
         print(f"{path}: removed, left from an earlier split into more regions", flush=True)
     regions = " ".join(f"--region {shlex.quote(str(path))} STYLE{j}.jpg" for j, path in enumerate(paths, 1))
-    return f"use them: nst {shlex.quote(str(photo_path))} -o out.png {regions}"
+    return f"use them: {_nst_command()} {shlex.quote(str(photo_path))} -o out.png {regions}"
+
+
+def _nst_command():
+    """``nst`` as the user can type it: the name if the shell finds it, else the path of the ``nst`` beside this
+    command as it was run (``.venv/bin/nst`` after ``.venv/bin/nst-regions``)."""
+    beside = Path(sys.argv[0]).with_name("nst")
+    found = shutil.which("nst")
+    if beside.is_file() and not (found and Path(found).resolve() == beside.resolve()):
+        return shlex.quote(str(beside))
+    return "nst"
 
 
 def _earlier_masks(folder, photo_path, k):

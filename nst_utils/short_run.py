@@ -1,5 +1,6 @@
 """The notebooks' short run, for the tests and for autograding: each long optimisation cut to a few
-iterations by overriding the values of the notebook's parameters cell (the code cell tagged ``parameters``).
+iterations (notebook 07's pictures also smaller) by overriding the values of the notebook's parameters cell (the
+code cell tagged ``parameters``).
 
 The graded functions' checks do not depend on these values; the pictures and costs of the long cells do,
 so the tests do not compare those cells' outputs (each is marked ``NBVAL_IGNORE_OUTPUT``; the README says
@@ -12,9 +13,9 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 #: The value each parameter takes in a short run.
-SHORT = {"NUM_ITERATIONS": 3, "MAX_EVALUATIONS": 3, "ART_PASSES": 3}
+SHORT = {"NUM_ITERATIONS": 3, "MAX_EVALUATIONS": 3, "ART_PASSES": 3, "PICTURE_WIDTH": 160}
 #: The line a short run adds to the parameters cell, above the new values (it shows on a feedback page).
-NOTE = ("# A short run (the tests, autograding): the long optimisations take a few iterations; "
+NOTE = ("# A short run (the tests, autograding): the long optimisations take a few iterations, on small pictures; "
         "the graded checks are unaffected.")
 
 

@@ -2,10 +2,13 @@
 
 Run ``python scripts/make_check_data.py``; tests/test_checks.py fails if the file is stale. The
 first case of each cost function is the original assignment's test; the network functions of
-notebooks 04 and 05 run on the checks' tiny network (``checks.tiny_model``).
+notebooks 04 and 05 run on the checks' tiny network (``checks.tiny_model``); notebook 07's guided Gram matrix
+takes a mask stored in its case.
 """
 import json
 from pathlib import Path
+
+import numpy as np
 
 from nst_utils import checks
 
@@ -16,6 +19,32 @@ PAIR_CASES = [
      "as_used": True},
     {"label": "a tall volume, the first an array", "shape": [1, 6, 2, 8], "graph_seed": 3, "seeds": [13, 17],
      "as_used": True},
+]
+
+
+def soft_disc(height, width, radius, edge):
+    """A disc mask at an image's size: 1 inside, 0 outside, a linear ramp ``edge`` pixels wide between."""
+    rows, cols = np.mgrid[:height, :width]
+    distance = np.hypot(rows - height / 2 + 0.5, cols - width / 2 + 0.5)
+    return np.clip((radius - distance) / edge, 0, 1).round(3).tolist()
+
+
+def soft_band(height, width, top, bottom):
+    """The mask of the rows above ``top`` (1), fading to 0 at ``bottom``."""
+    ramp = np.clip((bottom - np.arange(height)) / (bottom - top), 0, 1).round(3)
+    return np.repeat(ramp[:, None], width, axis=1).tolist()
+
+
+#: compute_guided_gram: a tensor and a mask at the image's size (4x the layer's, but for case 1).
+GUIDED_CASES = [
+    {"label": "the left half, the mask at the layer's size", "shape": [1, 4, 6, 3], "graph_seed": 1, "seeds": [3],
+     "mask": [[1.0] * 3 + [0.0] * 3] * 4},
+    {"label": "a soft disc, the mask 4x the layer's size", "shape": [1, 4, 6, 5], "graph_seed": 2, "seeds": [5],
+     "mask": soft_disc(16, 24, 7, 3)},
+    {"label": "a mask of ones: the Gram matrix per position", "shape": [1, 3, 5, 4], "graph_seed": 3, "seeds": [7],
+     "mask": [[1.0] * 20] * 12},
+    {"label": "a soft band at the top of a tall layer", "shape": [1, 6, 4, 6], "graph_seed": 4, "seeds": [9],
+     "mask": soft_band(24, 16, 6, 14)},
 ]
 CASES = {
     "unroll_volume": [
@@ -53,6 +82,7 @@ CASES = {
         {"label": "3 iterations", "net_seed": 1, "image_seed": 9, "learning_rate": 2.0, "iterations": 3},
         {"label": "5 iterations", "net_seed": 3, "image_seed": 10, "learning_rate": 5.0, "iterations": 5},
     ],
+    "compute_guided_gram": GUIDED_CASES,
 }
 
 

@@ -64,7 +64,7 @@ def copy_of(fn, name):
 def learners_copy(name):
     """The reference's code as a learner would write it: a copy, but for the two references that run private
     helpers of the package (OWN_CODE), which a learner's own code does not."""
-    return CORRECT_VARIANTS[name] if name in ("gram_matrix", "compute_layer_style_cost") else \
+    return CORRECT_VARIANTS[name] if name in ("gram_matrix", "compute_layer_style_cost", "compute_guided_gram") else \
         copy_of(checks.REFERENCES[name], name)
 
 
@@ -168,6 +168,15 @@ def _loop_with_while(sess, model, train_step, input_image, num_iterations=200, m
     return model["input"].eval(session=sess)
 
 
+def _guided_gram_by_einsum(a, mask):
+    """The guide as the mean of each position's block of pixels, the weighted features as an einsum."""
+    _, n_H, n_W, n_C = a.get_shape().as_list()
+    H, W = np.shape(mask)
+    t = np.asarray(mask).reshape(n_H, H // n_H, n_W, W // n_W).mean(axis=(1, 3))
+    weighted = a[0] * t[:, :, None]
+    return tf.einsum("hwi,hwj->ij", weighted, weighted) / float((t ** 2).sum())
+
+
 CORRECT_VARIANTS = {  # right answers written otherwise than the reference: each must pass
     "unroll_volume": lambda a: tf.reshape(tf.transpose(a, [0, 3, 1, 2]), [a.shape[-1], -1]),
     "compute_content_cost": lambda a_C, a_G: tf.reduce_mean(tf.math.squared_difference(a_C, a_G)) / 4,
@@ -178,6 +187,7 @@ CORRECT_VARIANTS = {  # right answers written otherwise than the reference: each
                                                                        tf.multiply(J_style, beta)),
     "build_total_cost": _build_with_load,
     "model_nn": _loop_with_while,
+    "compute_guided_gram": _guided_gram_by_einsum,
 }
 
 
@@ -336,3 +346,17 @@ def test_model_nn_without_initialiser_gets_a_hint(capsys):
 
     assert not checks.check_model_nn(model_nn)
     assert "global_variables_initializer" in capsys.readouterr().out
+
+
+def test_a_mask_left_at_the_images_size_gets_the_resize_hint(capsys):
+    def unresized(a, mask):
+        _, n_H, n_W, n_C = a.get_shape().as_list()
+        t = mask.reshape(1, n_H * n_W)  # forgot layer_guide: the mask has the image's size
+        F = nst.unroll_volume(a) * t
+        return tf.matmul(F, F, transpose_b=True) / np.sum(t ** 2)
+
+    assert not checks.check_compute_guided_gram(unresized)
+    out = capsys.readouterr().out
+    assert "case 1 (the left half, the mask at the layer's size): passed" in out
+    assert "case 2 (a soft disc, the mask 4x the layer's size): FAILED, raised ValueError" in out
+    assert "bring it down to the layer's n_H x n_W with layer_guide(mask, n_H, n_W)" in out

@@ -187,6 +187,18 @@ def test_the_command_writes_k_masks_and_says_how_to_use_them(tmp_path, capsys, k
     assert lines[-1] == f"use them: nst {ROCKET} -o out.png {regions}"
 
 
+@pytest.mark.parametrize("on_path", [False, True])
+def test_the_usage_line_names_nst_as_it_can_be_typed(tmp_path, capsys, monkeypatch, on_path):
+    bin_ = tmp_path / "venv" / "bin"  # nst-regions run by its path, as the README's .venv/bin/nst-regions
+    bin_.mkdir(parents=True)
+    (bin_ / "nst").write_text("#!/bin/sh\n")
+    (bin_ / "nst").chmod(0o755)
+    monkeypatch.setattr(sys, "argv", [str(bin_ / "nst-regions")])
+    monkeypatch.setenv("PATH", str(bin_) if on_path else str(tmp_path / "elsewhere"))
+    code, out, _ = run([ROCKET, "-o", tmp_path / "masks"], capsys)
+    assert code == 0 and out.splitlines()[-1].startswith(f"use them: {'nst' if on_path else bin_ / 'nst'} {ROCKET} ")
+
+
 def test_the_default_is_two_regions(tmp_path, capsys):
     code, out, _ = run([ROCKET, "-o", tmp_path], capsys)
     assert code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["rocket_region1.png", "rocket_region2.png"]

@@ -16,7 +16,7 @@ from nst_utils.short_run import shorten
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 COPIES = sorted((ROOT / "notebooks" / "assignments").glob("[0-9][0-9]_*.ipynb"))
-EXPECTED = [f"{n:02d}" for n in range(7)]
+EXPECTED = [f"{n:02d}" for n in range(8)]
 
 
 def read(path):
