@@ -103,6 +103,21 @@ def _epilog():
             f"Ctrl-C (or SIGTERM, or SIGHUP) stops the run and keeps the best image so far.")
 
 
+class RegionOption(argparse.Action):
+    """``--region MASK STYLE``, repeatable, kept as ``[(mask, style, style mask or None)]``: ``STYLE:STYLE_MASK``
+    splits at its last colon if the part before it is a file and the whole name is not (else the error names
+    the whole)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        mask, style = values
+        style_mask = None
+        if ":" in style and not Path(style).exists():
+            head, _, tail = style.rpartition(":")
+            if head and tail and Path(head).exists():
+                style, style_mask = head, Path(tail)
+        setattr(namespace, self.dest, getattr(namespace, self.dest) + [(Path(mask), Path(style), style_mask)])
+
+
 def parser():
     """The options; every default shown or used is read from :mod:`nst_utils.settings`."""
     art = ART_SETTINGS
@@ -130,7 +145,7 @@ def parser():
                    help="one weight per style image")
     p.add_argument("--style-scale", type=number("style_scale"),
                    help=f"style image size relative to the output (default {Settings.style_scale:g})")
-    p.add_argument("--region", nargs=2, action="append", metavar=("MASK", "STYLE"),
+    p.add_argument("--region", nargs=2, action=RegionOption, default=[], metavar=("MASK", "STYLE"),
                    help="paint the part of the photo that the image MASK marks (white; grey for partly; any size) "
                         "with the painting STYLE; STYLE:STYLE_MASK takes the painting's statistics from the part "
                         "STYLE_MASK marks. Repeat for each region; nst-regions makes masks from the photo")

@@ -19,7 +19,7 @@ from scipy.optimize import Bounds, minimize
 
 from . import colors
 from ._tf import outside_graph, tf
-from .costs import compute_content_cost, delay_gram_gradients, guided_gram, position_gram, region_positions
+from .costs import compute_content_cost, delay_gram_gradients, position_gram, region_gram, region_positions
 from .costs import sliced_directions, sliced_style_cost, sorted_projections, style_cost_from_grams
 from .costs import total_variation_cost
 from .errors import NSTError, Terminated, check_number
@@ -213,12 +213,8 @@ def style_statistics(settings, style, precision, mask=None):
     sorted projections)}`` (:func:`nst_utils.costs.sorted_projections`, one seed per layer). ``mask`` (float, the
     style's ``(H, W)``): of that part of the style only (guided Gram matrices, the positions of the region)."""
     layers = [layer for layer, _ in settings.style_layers]
-
-    def guide(tensor):
-        return layer_guide(mask, *tensor.get_shape().as_list()[1:3])
-
     if settings.style_loss == "gram":
-        gram = position_gram if mask is None else (lambda t: guided_gram(t, guide(t)))
+        gram = position_gram if mask is None else (lambda t: region_gram(t, mask))
         return activations(settings, style, precision, lambda model: {name: gram(model[name]) for name in layers})
     features = activations(settings, style, precision, lambda model: {name: model[name] for name in layers})
     statistics = {}

@@ -64,23 +64,9 @@ def prepare(args, outputs=None):
     return content, styles, settings, alpha, regions
 
 
-def region_files(args):
-    """``[(mask, style, style mask or None)]`` of the ``--region`` options: ``STYLE:STYLE_MASK`` splits at its
-    last colon if the part before it is a file and the whole name is not (else the error names the whole)."""
-    found = []
-    for mask, style in args.region or []:
-        style_mask = None
-        if ":" in style and not Path(style).exists():
-            head, _, tail = style.rpartition(":")
-            if head and tail and Path(head).exists():
-                style, style_mask = head, Path(tail)
-        found.append((Path(mask), Path(style), style_mask))
-    return found
-
-
 def check_region_options(args):
     """NSTError unless there is a style image or a region, no more regions than allowed, each mask once."""
-    regions = region_files(args)
+    regions = args.region
     if not args.styles and not regions:
         raise NSTError("no style image: give one after the photo, or paint regions with --region MASK STYLE")
     if args.style_blend_weights and not args.styles:
@@ -99,7 +85,7 @@ def check_region_options(args):
 def read_regions(args, width, height):
     """The :class:`nst_utils.engine.Region` s of the ``--region`` options, masks at the output's size."""
     regions = []
-    for mask, style, style_mask in region_files(args):
+    for mask, style, style_mask in args.region:
         painting = images.read_image(style)
         regions.append(Region(read_mask(mask, width, height), painting, None if style_mask is None else
                               read_mask(style_mask, painting.shape[1], painting.shape[0])))
@@ -133,7 +119,7 @@ def _refuse_bare_ending(path, what, example):
 def inputs_of(args):
     """``[(what, path)]``: every file the run reads."""
     inputs = [("content photo", args.content)] + [("style image", s) for s in args.styles]
-    for mask, style, style_mask in region_files(args):
+    for mask, style, style_mask in args.region:
         inputs += [("--region mask", mask), ("--region style image", style)]
         inputs += [("--region style mask", style_mask)] if style_mask is not None else []
     if args.init is not None and args.init not in STARTS:
@@ -245,7 +231,7 @@ def regions_note(args, regions):
     if not regions:
         return ""
     parts = []
-    for (mask, style, style_mask), region in zip(region_files(args), regions):
+    for (mask, style, style_mask), region in zip(args.region, regions):
         part = f" (its part in {style_mask})" if style_mask is not None else ""
         parts.append(f"{mask} ({100 * float(region.mask.mean()):.0f} % of the picture) in {style}{part}")
     covered = sum(r.mask for r in regions)
